@@ -1,0 +1,33 @@
+"""Configure JAX once, before first use: float64 and one XLA host device per core.
+
+Every gflab module that needs JAX imports it through :func:`jax_module` so that the
+command line can answer ``--help`` without paying for the JAX import.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+_configured = False
+
+
+def jax_module() -> ModuleType:
+    """Return the ``jax`` module with x64 enabled and host devices split per core.
+
+    The device split (``--xla_force_host_platform_device_count``) only takes effect if
+    JAX was not imported before gflab; otherwise ensembles simply run on one device.
+    """
+    global _configured
+    if not _configured:
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "xla_force_host_platform_device_count" not in flags:
+            count = max(1, min(os.cpu_count() or 1, 8))
+            os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={count}".strip()
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        _configured = True
+    import jax
+
+    return jax

@@ -1,0 +1,202 @@
+"""Claims: one theoretical statement, one measurement, one tolerance, one verdict.
+
+Claims are data (no JAX here), so ``gflab list`` is instant. Each names the experiment and
+the parameters that measure it at two sizes: ``quick`` (CI, minutes) and ``full``.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from gflab.errors import BadInput
+from gflab.theory import learnability as yarotsky
+
+Relation = Literal["<=", ">=", "==", "<", ">"]
+_OPS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, "<": operator.lt, ">": operator.gt}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A statement checked by comparing ``metrics[measured]`` with ``threshold``."""
+
+    id: str
+    experiment: str
+    statement: str
+    paper: str
+    measured: str
+    relation: Relation
+    threshold: float
+    predicted: float | None
+    quick: dict[str, Any] = field(default_factory=dict)
+    full: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tolerance(self) -> str:
+        return f"measured {self.relation} {self.threshold:g}"
+
+    def params(self, quick: bool) -> dict[str, Any]:
+        return dict(self.quick if quick else self.full)
+
+    def applies_to(self, experiment: str, params: dict[str, Any]) -> bool:
+        """True when a run of ``experiment`` with ``params`` measures this claim."""
+        defining = {k: v for k, v in self.quick.items() if self.full.get(k) == v}
+        return experiment == self.experiment and all(_same(params.get(k), v) for k, v in defining.items())
+
+    def evaluate(self, metrics: dict[str, Any]) -> dict[str, Any]:
+        """The claim's row of ``claims.json``."""
+        measured = _lookup(metrics, self.measured)
+        if measured is None or not math.isfinite(measured):
+            verdict = "error"
+        else:
+            verdict = "pass" if _OPS[self.relation](measured, self.threshold) else "fail"
+        return {
+            "id": self.id,
+            "statement": self.statement,
+            "paper": self.paper,
+            "predicted": self.predicted,
+            "measured": measured,
+            "tolerance": self.tolerance,
+            "verdict": verdict,
+        }
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return list(a) == list(b)
+    return bool(a == b)
+
+
+def _lookup(metrics: dict[str, Any], path: str) -> float | None:
+    value: Any = metrics
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return float(value) if isinstance(value, int | float) and value is not None else None
+
+
+_SIN = {"model": "sin-curve", "d": 2, "n_targets": 10_000, "w0": 0.0}
+_LEARN = dict(tol=1e-6, gtol=1e-5, rtol=1e-6, atol=1e-8, t1=1e4)
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim(
+        id="learnability.sin-curve",
+        experiment="learnability",
+        statement="sin-curve Phi(w) = (sin w, sin sqrt2 w): gradient flow learns almost no target of [-1,1]^2 "
+        "(learned fraction of 10^4 uniform targets at most 0.01, upper end of its Wilson interval)",
+        paper=yarotsky.PAPER + ", Fig. 4 / Cor. 10",
+        measured="fractions.learned.high",
+        relation="<=",
+        threshold=0.01,
+        predicted=yarotsky.learned_fraction("sin-curve", 1, 2),
+        quick=_SIN | _LEARN | {"grid": 80},
+        full=_SIN | _LEARN | {"grid": 250},
+    ),
+    Claim(
+        id="learnability.sin-curve-trapped",
+        experiment="learnability",
+        statement="sin-curve: almost every target not learned is trapped at a spurious critical point "
+        "(share of trapped among the not-learned at least 0.99)",
+        paper=yarotsky.PAPER + ", Fig. 4",
+        measured="trapped_share_of_not_learned",
+        relation=">=",
+        threshold=0.99,
+        predicted=1.0,
+        quick=_SIN | _LEARN | {"grid": 80},
+        full=_SIN | _LEARN | {"grid": 250},
+    ),
+    Claim(
+        id="learnability.linear",
+        experiment="learnability",
+        statement="linear control Phi(w) = A w, W = d = 3: every target is learned (learned fraction 1)",
+        paper=yarotsky.PAPER + " (control)",
+        measured="fractions.learned.fraction",
+        relation="==",
+        threshold=1.0,
+        predicted=yarotsky.learned_fraction("linear", 3, 3),
+        quick={"model": "linear", "d": 3, "n_targets": 2_000, **_LEARN, "targets": "gaussian"},
+        full={"model": "linear", "d": 3, "n_targets": 10_000, **_LEARN, "targets": "gaussian"},
+    ),
+    *(
+        Claim(
+            id=f"learnability.{name}-w2-d3",
+            experiment="learnability",
+            statement=f"random elementary {name} model with W = 2 < d = 3: learned fraction below 1 "
+            "(upper end of its Wilson interval below 1)",
+            paper=yarotsky.PAPER + ", Cor. 10",
+            measured="fractions.learned.high",
+            relation="<",
+            threshold=1.0,
+            predicted=yarotsky.learned_fraction(name, 2, 3),
+            quick={"model": name, "d": 3, "W": 2, "n_targets": 2_000, **_LEARN},
+            full={"model": name, "d": 3, "W": 2, "n_targets": 10_000, **_LEARN},
+        )
+        for name in ("trig", "poly")
+    ),
+    Claim(
+        id="sphere-obstruction.every-zoo-model",
+        experiment="sphere-obstruction",
+        statement="Theorem 4: for every zoo model with W < d = 3 (sin-curve W=1 on a circle, trig and poly W=2 on a "
+        "2-sphere) a non-learned target is located on the sphere (fraction of models with one = 1)",
+        paper=yarotsky.PAPER + ", Thm. 4",
+        measured="fraction_models_with_nonlearned_target",
+        relation="==",
+        threshold=1.0,
+        predicted=1.0 if yarotsky.sphere_has_nonlearnable_target(2, 3) else 0.0,
+        quick={"d": 3, "models": ["sin-curve", "trig", "poly"], "n_points": 300, "bisections": 24, **_LEARN},
+        full={"d": 3, "models": ["sin-curve", "trig", "poly"], "n_points": 3000, "bisections": 40, **_LEARN},
+    ),
+)
+
+
+def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:
+    """Claims by id (all when ``ids`` is empty or None)."""
+    ids = list(ids or [])
+    known = {c.id: c for c in CLAIMS}
+    for claim_id in ids:
+        if claim_id not in known:
+            raise BadInput("claim", f"unknown claim {claim_id!r}; accepted: {', '.join(known)}")
+    return [known[i] for i in ids] if ids else list(CLAIMS)
+
+
+def claims_markdown() -> str:
+    """The README's claims table, generated from the registry."""
+    lines = ["| claim | statement | paper | predicted | tolerance |", "|---|---|---|---|---|"]
+    for c in CLAIMS:
+        predicted = "" if c.predicted is None else f"{c.predicted:g}"
+        lines.append(f"| `{c.id}` | {c.statement} | {c.paper} | {predicted} | {c.tolerance} |")
+    return "\n".join(lines)
+
+
+def reproduce(ids: Iterable[str] | None = None, *, quick: bool = False, out: str = "gflab-report", force: bool = False, progress: bool = False) -> list[dict[str, Any]]:
+    """Run claims (sharing runs with equal parameters), write claims.json and report.html."""
+    import json
+    from pathlib import Path
+
+    from gflab.report import write_report
+    from gflab.store import Store
+
+    claims = get_claims(ids)
+    store = Store(Path(out) / "runs")
+    results, summaries = [], {}
+    for claim in claims:
+        params = claim.params(quick)
+        key = json.dumps([claim.experiment, params], sort_keys=True)
+        if key not in summaries:
+            try:
+                summaries[key] = store.run(claim.experiment, params, force=force, progress=progress)
+            except BadInput:
+                raise
+            except Exception as exc:  # a crashed run is an `error` verdict, not a lost report
+                summaries[key] = {"experiment": claim.experiment, "params": params, "metrics": {}, "claims": [], "run_dir": None, "error": f"{type(exc).__name__}: {exc}"}
+        summary = summaries[key]
+        row = claim.evaluate(summary["metrics"]) | {"run_dir": summary["run_dir"]}
+        if "error" in summary:
+            row["error"] = summary["error"]
+        results.append(row)
+    write_report(Path(out), results, list(summaries.values()), quick=quick)
+    return results

@@ -1,0 +1,181 @@
+"""The ``gflab`` command (typer + rich). It parses and prints; the work is a Python call.
+
+Exit status: 0 success (a failing claim included), 1 a run raised, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gflab.errors import BadInput
+
+app = typer.Typer(
+    name="gflab",
+    help="A laboratory for the dynamics of learning: run experiments, reproduce the papers' claims.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def parse_sets(items: list[str]) -> dict[str, Any]:
+    """``key=value`` pairs; values are JSON when they parse (numbers, lists, true) else strings."""
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key or not key.replace("_", "").isalnum():
+            raise BadInput("--set", f"expected key=value with a parameter name as key (got {item!r})")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        if isinstance(value, float) and value != value:  # NaN parsed by json
+            raise BadInput(key, f"must be a finite number (got {raw!r})")
+        params[key] = value
+    return params
+
+
+def _echo_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+
+
+@app.command("list")
+def list_cmd(markdown: Annotated[bool, typer.Option("--markdown", help="The claims table as markdown (README).")] = False) -> None:
+    """Experiments and claims, one line each."""
+    from gflab.claims import CLAIMS, claims_markdown
+    from gflab.experiments import REGISTRY
+
+    if markdown:
+        typer.echo(claims_markdown())
+        return
+    for name, (_, _, summary) in REGISTRY.items():
+        typer.echo(f"experiment  {name:<36} {summary}")
+    for claim in CLAIMS:
+        typer.echo(f"claim       {claim.id:<36} {claim.statement[:110]}")
+
+
+@app.command()
+def run(
+    experiment: Annotated[str, typer.Argument(help="Experiment name (see `gflab list`).")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Parameter key=value (repeatable).")] = None,
+    spec: Annotated[str | None, typer.Option("--spec", help="TOML or JSON file of parameters (--set overrides).")] = None,
+    out: Annotated[str, typer.Option("--out", help="Store folder for run directories.")] = "gflab-runs",
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Recompute even if the same spec is stored.")] = False,
+) -> None:
+    """Run one experiment and store its run directory."""
+    from gflab.experiments import REGISTRY, run as run_experiment
+    from gflab.store import read_params_file
+
+    if experiment not in REGISTRY:
+        raise BadInput("experiment", f"unknown experiment {experiment!r}; accepted: {', '.join(REGISTRY)}")
+    params = read_params_file(spec) if spec else {}
+    params |= parse_sets(set_ or [])
+    summary = run_experiment(experiment, params, out=out, force=force, progress=True)
+    if as_json:
+        _echo_json(summary)
+        return
+    _print_summary(summary)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{summary['experiment']}[/bold] -> {summary['run_dir']}")
+    fractions = summary["metrics"].get("fractions")
+    if fractions:
+        table = Table("verdict", "count", "fraction", "95% interval")
+        for name, f in fractions.items():
+            table.add_row(name, str(f["count"]), f"{f['fraction']:.4f}", f"[{f['low']:.4f}, {f['high']:.4f}]")
+        console.print(table)
+    _print_claims(console, summary["claims"])
+
+
+def _print_claims(console: Any, claims: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    if not claims:
+        return
+    table = Table("claim", "predicted", "measured", "tolerance", "verdict")
+    colour = {"pass": "green", "fail": "red", "error": "yellow"}
+    for c in claims:
+        fmt = lambda v: "-" if v is None else f"{v:.4g}"  # noqa: E731
+        table.add_row(c["id"], fmt(c["predicted"]), fmt(c["measured"]), c["tolerance"], f"[{colour[c['verdict']]}]{c['verdict']}[/]")
+    console.print(table)
+
+
+@app.command()
+def reproduce(
+    claim_ids: Annotated[list[str] | None, typer.Argument(help="Claim ids (default: all).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="All registered claims.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="The CI size (minutes) instead of the full size.")] = False,
+    out: Annotated[str, typer.Option("--out", help="Output folder for report.html, claims.json, figures.")] = "gflab-report",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the claims list as JSON on stdout.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Recompute stored runs.")] = False,
+) -> None:
+    """Run claims; write report.html (+ PNG figures) and claims.json."""
+    from rich.console import Console
+
+    from gflab.claims import reproduce as reproduce_claims
+
+    results = reproduce_claims(None if all_ else claim_ids, quick=quick, out=out, force=force, progress=True)
+    if as_json:
+        _echo_json(results)
+        return
+    console = Console()
+    _print_claims(console, results)
+    console.print(f"report: {Path(out, 'report.html').resolve()}\nclaims: {Path(out, 'claims.json').resolve()}")
+
+
+@app.command()
+def sweep(
+    spec: Annotated[str, typer.Argument(help="TOML file: experiment = NAME, [params] fixed, [grid] lists.")],
+    executor: Annotated[str, typer.Option("--executor", help="local or dask.")] = "local",
+    address: Annotated[str | None, typer.Option("--address", help="dask scheduler address (default: a local cluster).")] = None,
+    out: Annotated[str, typer.Option("--out", help="Store folder.")] = "gflab-runs",
+) -> None:
+    """Run a grid of experiment runs; finished points are cached, so a rerun resumes."""
+    from gflab.sweep import run_sweep
+
+    for summary in run_sweep(spec, executor=executor, address=address, out=out):
+        typer.echo(summary["run_dir"], err=True)
+
+
+def main() -> None:
+    """Entry point: one-line errors; exit 2 for bad input, 1 when a run raised."""
+    from typer.exceptions import Abort, Exit, TyperException
+
+    try:
+        code = app(standalone_mode=False)
+    except BadInput as exc:
+        sys.stderr.write(f"gflab: error: {exc}\n")
+        sys.exit(2)
+    except Exit as exc:
+        sys.exit(exc.exit_code)
+    except TyperException as exc:  # usage errors: unknown option, missing argument
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.exit(0)
+        sys.stderr.write(f"gflab: error: {exc.format_message().splitlines()[0]}\n")
+        sys.exit(2)
+    except (Abort, KeyboardInterrupt):
+        sys.stderr.write("gflab: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # a run raised: one line, the traceback only on request
+        if os.environ.get("GFLAB_DEBUG"):
+            raise
+        sys.stderr.write(f"gflab: error: run raised {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

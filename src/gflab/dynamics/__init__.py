@@ -1,0 +1,7 @@
+"""How parameters move: steppers lifted to ensembles by :mod:`gflab.dynamics.engine`."""
+
+from gflab.dynamics.base import AbstractDynamics
+from gflab.dynamics.flow import GradientFlow
+from gflab.dynamics.gd import GradientDescent
+
+__all__ = ["AbstractDynamics", "GradientDescent", "GradientFlow"]

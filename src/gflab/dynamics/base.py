@@ -1,0 +1,39 @@
+"""The dynamics abstraction: one step of one trajectory; the engine lifts it to ensembles."""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+import equinox as eqx
+
+from gflab._jax import jax_module
+from gflab.problems.base import AbstractProblem
+
+jax = jax_module()
+
+State = Any
+
+
+class AbstractDynamics(eqx.Module):
+    """How parameters move. A dynamics is a stepper: ``init`` then repeated ``step``.
+
+    The state is a pytree holding at least ``y`` (parameters) and ``t`` (time). ``step``
+    advances one trajectory by at most up to ``t_limit`` (a save time or the final time)
+    and reports whether the attempt was accepted and whether it failed irrecoverably.
+    """
+
+    t1: eqx.AbstractVar[float]
+    max_steps: eqx.AbstractVar[int]
+
+    @abc.abstractmethod
+    def init(self, problem: AbstractProblem, y0: Any) -> State:
+        """State at t = 0."""
+
+    @abc.abstractmethod
+    def step(self, problem: AbstractProblem, state: State, t_limit: jax.Array) -> tuple[State, jax.Array, jax.Array]:
+        """``(new_state, accepted, failed)`` for one attempted step ending no later than t_limit."""
+
+    @abc.abstractmethod
+    def save_slack(self) -> float:
+        """How close (in time) a state must be to a save time to be recorded there."""

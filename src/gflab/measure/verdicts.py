@@ -1,0 +1,56 @@
+"""Convergence verdicts of trajectories and ensemble fractions with Wilson intervals."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from gflab.dynamics.engine import DIVERGED
+
+LEARNED, TRAPPED, UNDECIDED, DIVERGED_VERDICT = 0, 1, 2, 3
+VERDICT_NAMES: tuple[str, ...] = ("learned", "trapped", "undecided", "diverged")
+
+
+def classify(loss: np.ndarray, grad_norm: np.ndarray, reason: np.ndarray, *, tol: float | None, gtol: float | None) -> np.ndarray:
+    """Verdict codes from the state at the stop.
+
+    learned: loss < tol; trapped: |grad| < gtol with loss >= tol (a spurious critical
+    point); diverged: non-finite or beyond the bound; undecided: none of these by t1.
+    """
+    loss = np.asarray(loss, dtype=float)
+    grad_norm = np.asarray(grad_norm, dtype=float)
+    verdict = np.full(loss.shape, UNDECIDED, dtype=np.int64)
+    if gtol is not None:
+        verdict[grad_norm < gtol] = TRAPPED
+    if tol is not None:
+        verdict[loss < tol] = LEARNED
+    verdict[(np.asarray(reason) == DIVERGED) | ~np.isfinite(loss) | ~np.isfinite(grad_norm)] = DIVERGED_VERDICT
+    return verdict
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (95% by default).
+
+    p_hat = k/n; centre (p_hat + z^2/2n) / (1 + z^2/n);
+    half-width z sqrt(p_hat(1-p_hat)/n + z^2/4n^2) / (1 + z^2/n).
+    """
+    if n <= 0:
+        return (0.0, 1.0)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def verdict_fractions(verdict: np.ndarray) -> dict[str, dict[str, float]]:
+    """For each verdict name: count, fraction and its Wilson 95% interval."""
+    verdict = np.asarray(verdict).ravel()
+    n = int(verdict.size)
+    out: dict[str, dict[str, float]] = {}
+    for code, name in enumerate(VERDICT_NAMES):
+        k = int(np.sum(verdict == code))
+        low, high = wilson_interval(k, n)
+        out[name] = {"count": k, "fraction": k / n if n else float("nan"), "low": low, "high": high}
+    return out

@@ -1,0 +1,37 @@
+"""The problem abstraction: a pure loss of a parameter pytree."""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+import equinox as eqx
+
+from gflab._jax import jax_module
+
+jax = jax_module()
+import jax.numpy as jnp  # noqa: E402
+
+Params = Any
+
+
+class AbstractProblem(eqx.Module):
+    """What is learned: a loss ``L(params)`` and what to observe along a trajectory.
+
+    Subclasses are final ``eqx.Module`` s; ensembles batch some of their array fields
+    (for example one target per trajectory) and :func:`gflab.simulate` vmaps over them.
+    """
+
+    @abc.abstractmethod
+    def loss(self, params: Params) -> jax.Array:
+        """Scalar loss at ``params``."""
+
+    def observe(self, params: Params) -> dict[str, jax.Array]:
+        """Quantities recorded on the save grid; the loss by default."""
+        return {"loss": self.loss(params)}
+
+    def loss_and_grad_norm(self, params: Params) -> tuple[jax.Array, jax.Array]:
+        """``(L, |grad L|)``: what stop rules and verdicts are made of."""
+        value, grad = jax.value_and_grad(self.loss)(params)
+        leaves = jax.tree_util.tree_leaves(grad)
+        return value, jnp.sqrt(sum(jnp.sum(g**2) for g in leaves))

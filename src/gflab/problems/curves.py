@@ -1,0 +1,230 @@
+"""Curve and surface models Phi: R^W -> R^d fitted to a target f (Yarotsky 2024, seed 000).
+
+The problem is L_f(w) = 1/2 |Phi(w) - f|^2 under gradient flow dw/dt = -grad L_f(w) from a
+fixed w0. A target is *learned* when Phi(w(t)) -> f. With W < d the image of Phi has measure
+zero, so elementary models learn almost no target; ``linear`` (W = d) is the control where
+everything is learned.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+from collections.abc import Callable
+from typing import Literal
+
+import equinox as eqx
+import numpy as np
+
+from gflab._jax import jax_module
+from gflab.errors import BadInput
+from gflab.problems.base import AbstractProblem
+
+jax = jax_module()
+import jax.numpy as jnp  # noqa: E402
+
+ModelName = Literal["sin-curve", "linear", "trig", "poly"]
+MODEL_NAMES: tuple[str, ...] = ("sin-curve", "linear", "trig", "poly")
+
+
+class AbstractCurveModel(eqx.Module):
+    """A map Phi: R^W -> R^d."""
+
+    @property
+    @abc.abstractmethod
+    def W(self) -> int:  # noqa: N802 (the papers' name)
+        """Number of parameters."""
+
+    @property
+    @abc.abstractmethod
+    def d(self) -> int:
+        """Target dimension."""
+
+    @abc.abstractmethod
+    def __call__(self, w: jax.Array) -> jax.Array:
+        """Phi(w), shape (d,)."""
+
+
+class SinCurve(AbstractCurveModel):
+    """Phi(w) = (sin(a_1 w), ..., sin(a_d w)), W = 1, incommensurate a_i.
+
+    With a = (1, sqrt 2) this is the paper's Figure 4: the curve is dense in [-1, 1]^2 yet
+    gradient flow is trapped at a spurious minimum for almost every target (Corollary 10).
+    """
+
+    frequencies: jax.Array
+
+    @property
+    def W(self) -> int:  # noqa: N802
+        return 1
+
+    @property
+    def d(self) -> int:
+        return int(self.frequencies.shape[0])
+
+    def __call__(self, w: jax.Array) -> jax.Array:
+        return jnp.sin(self.frequencies * w[0])
+
+
+class LinearModel(AbstractCurveModel):
+    """Phi(w) = A w with A square and well conditioned: the convex control."""
+
+    A: jax.Array
+
+    @property
+    def W(self) -> int:  # noqa: N802
+        return int(self.A.shape[1])
+
+    @property
+    def d(self) -> int:
+        return int(self.A.shape[0])
+
+    def __call__(self, w: jax.Array) -> jax.Array:
+        return self.A @ w
+
+
+class TrigModel(AbstractCurveModel):
+    """Phi_i(w) = sum_k a_ik sin(b_ik . w + c_ik): a random elementary trigonometric model."""
+
+    a: jax.Array  # (d, K)
+    b: jax.Array  # (d, K, W)
+    c: jax.Array  # (d, K)
+
+    @property
+    def W(self) -> int:  # noqa: N802
+        return int(self.b.shape[2])
+
+    @property
+    def d(self) -> int:
+        return int(self.a.shape[0])
+
+    def __call__(self, w: jax.Array) -> jax.Array:
+        return jnp.sum(self.a * jnp.sin(self.b @ w + self.c), axis=-1)
+
+
+class PolynomialModel(AbstractCurveModel):
+    """Phi_i(w) = sum_m C_im prod_j w_j^{E_mj}: a random polynomial map of given degree."""
+
+    coefficients: jax.Array  # (d, M)
+    exponents: tuple[tuple[int, ...], ...] = eqx.field(static=True)  # M monomials of W powers
+
+    @property
+    def W(self) -> int:  # noqa: N802
+        return len(self.exponents[0])
+
+    @property
+    def d(self) -> int:
+        return int(self.coefficients.shape[0])
+
+    def __call__(self, w: jax.Array) -> jax.Array:
+        # Static integer powers (lax.integer_pow): finite gradients at w_j <= 0.
+        monomials = jnp.stack([math.prod(w[j] ** e for j, e in enumerate(m)) for m in self.exponents])
+        return self.coefficients @ monomials
+
+
+class CustomModel(AbstractCurveModel):
+    """Any user function Phi given from Python (JAX-traceable)."""
+
+    fn: Callable[[jax.Array], jax.Array] = eqx.field(static=True)
+    n_params: int = eqx.field(static=True)
+    n_out: int = eqx.field(static=True)
+
+    @property
+    def W(self) -> int:  # noqa: N802
+        return self.n_params
+
+    @property
+    def d(self) -> int:
+        return self.n_out
+
+    def __call__(self, w: jax.Array) -> jax.Array:
+        return jnp.asarray(self.fn(w)).reshape(self.n_out)
+
+
+def custom(fn: Callable[[jax.Array], jax.Array], W: int, d: int) -> CustomModel:  # noqa: N803
+    """Wrap a JAX-traceable ``fn: R^W -> R^d`` as a model.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from gflab.problems.curves import custom
+        >>> helix = custom(lambda w: jnp.array([jnp.cos(w[0]), jnp.sin(w[0]), w[0] / 5]), W=1, d=3)
+        >>> helix.W, helix.d
+        (1, 3)
+    """
+    if W < 1 or d < 1:
+        raise BadInput("W, d", f"must be positive integers (got W={W}, d={d})")
+    return CustomModel(fn=fn, n_params=int(W), n_out=int(d))
+
+
+class CurveFit(AbstractProblem):
+    """L_f(w) = 1/2 |Phi(w) - f|^2 for a model Phi and a target f (batched in ensembles)."""
+
+    model: AbstractCurveModel
+    target: jax.Array
+
+    def loss(self, params: jax.Array) -> jax.Array:
+        residual = self.model(params) - self.target
+        return 0.5 * jnp.sum(residual**2)
+
+    def observe(self, params: jax.Array) -> dict[str, jax.Array]:
+        output = self.model(params)
+        return {"loss": 0.5 * jnp.sum((output - self.target) ** 2), "output": output}
+
+
+def _primes(count: int) -> list[int]:
+    primes: list[int] = []
+    candidate = 2
+    while len(primes) < count:
+        if all(candidate % p for p in primes if p * p <= candidate):
+            primes.append(candidate)
+        candidate += 1
+    return primes
+
+
+def sin_curve_frequencies(d: int) -> np.ndarray:
+    """(1, sqrt 2, sqrt 3, sqrt 5, ...): rationally independent, so the curve is dense."""
+    return np.array([1.0] + [math.sqrt(p) for p in _primes(d - 1)])
+
+
+def default_W(name: str, d: int) -> int:  # noqa: N802
+    """The number of parameters a zoo model has when the spec does not say."""
+    return {"sin-curve": 1, "linear": d}.get(name, max(1, min(2, d - 1)))
+
+
+def check_dims(name: str, d: int, W: int | None) -> int:  # noqa: N803
+    """The model's W for target dimension d; :class:`BadInput` if (name, W, d) is impossible."""
+    if name not in MODEL_NAMES:
+        raise BadInput("model", f"unknown model {name!r}; accepted: {', '.join(MODEL_NAMES)}")
+    W = default_W(name, d) if W is None else W  # noqa: N806
+    if name == "sin-curve" and (W != 1 or d < 2):
+        raise BadInput("W, d", f"sin-curve has W = 1 and needs d >= 2 (got W={W}, d={d})")
+    if name == "linear" and W != d:
+        raise BadInput("W", f"linear has W = d = {d} (got {W})")
+    return W
+
+
+def make_model(name: str, d: int, W: int | None = None, seed: int = 0, terms: int = 3, degree: int = 3) -> AbstractCurveModel:  # noqa: N803
+    """Build a named zoo model; random coefficients come from ``seed``.
+
+    ``terms`` is the number of sines per output of ``trig``; ``degree`` the total degree of
+    ``poly``. Raises :class:`BadInput` for an unknown name or an impossible (W, d).
+    """
+    W = check_dims(name, d, W)  # noqa: N806
+    rng = np.random.default_rng(seed)
+    if name == "sin-curve":
+        return SinCurve(frequencies=jnp.asarray(sin_curve_frequencies(d)))
+    if name == "linear":
+        q1, _ = np.linalg.qr(rng.normal(size=(d, d)))
+        q2, _ = np.linalg.qr(rng.normal(size=(d, d)))
+        singular = np.geomspace(0.5, 2.0, d)
+        return LinearModel(A=jnp.asarray(q1 @ np.diag(singular) @ q2))
+    if name == "trig":
+        a = rng.normal(size=(d, terms)) / math.sqrt(terms)
+        b = rng.normal(size=(d, terms, W)) * 1.5
+        c = rng.uniform(0.0, 2 * math.pi, size=(d, terms))
+        return TrigModel(a=jnp.asarray(a), b=jnp.asarray(b), c=jnp.asarray(c))
+    exponents = tuple(e for e in np.ndindex(*([degree + 1] * W)) if 0 < sum(e) <= degree)
+    coefficients = rng.normal(size=(d, len(exponents))) / math.sqrt(len(exponents))
+    return PolynomialModel(
+        coefficients=jnp.asarray(coefficients), exponents=tuple(tuple(int(x) for x in e) for e in exponents)
+    )

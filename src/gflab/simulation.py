@@ -1,0 +1,185 @@
+"""The front door: ``simulate(problem, dynamics, y0, save=..., stop=...) -> Trajectory``.
+
+Every experiment goes through this function. One trajectory or an ensemble: name the
+problem leaves that carry a leading ensemble axis with ``over`` (an ``eqx.tree_at``-style
+selector) and/or pass ``y0_batched=True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import equinox as eqx
+import numpy as np
+
+from gflab._jax import jax_module
+from gflab.dynamics.base import AbstractDynamics
+from gflab.dynamics.engine import StopRule, run_ensemble
+from gflab.errors import BadInput
+from gflab.measure.verdicts import VERDICT_NAMES, classify
+from gflab.problems.base import AbstractProblem
+
+jax = jax_module()
+import jax.numpy as jnp  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Save:
+    """What to record: observables (``problem.observe`` keys; all if None) at times ``ts``.
+
+    The final state (parameters, loss, gradient norm, stop time) is always kept.
+    """
+
+    ts: Sequence[float] = ()
+    observables: tuple[str, ...] | None = None
+
+    @staticmethod
+    def logspace(t_min: float, t1: float, num: int = 30, include_zero: bool = True) -> Save:
+        """Log-spaced save times from t_min to t1 (with t = 0 first), for dynamics spanning decades."""
+        grid = np.geomspace(t_min, t1, num)
+        return Save(ts=tuple(([0.0] if include_zero else []) + grid.tolist()))
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Stop events: ``loss < tol`` (learned), ``|grad| < gtol`` (critical point), divergence
+    (non-finite, or any of loss, |grad|, |params| beyond ``bound``)."""
+
+    tol: float | None = None
+    gtol: float | None = None
+    bound: float = 1e8
+
+
+@dataclass(frozen=True)
+class _Observer:
+    """Hashable observable selector (a stable static argument for the jitted engine)."""
+
+    names: tuple[str, ...] | None
+
+    def __call__(self, problem: AbstractProblem, y: Any) -> dict[str, jax.Array]:
+        obs = problem.observe(y)
+        return obs if self.names is None else {k: obs[k] for k in self.names}
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Result of :func:`simulate`; ensemble arrays have a leading trajectory axis.
+
+    Attributes:
+        ts: save times, shape (T,).
+        observations: name -> array (..., T, ...); after a stop the final value is repeated.
+        final_params: parameters where the trajectory stopped.
+        final_loss, final_grad_norm, t_final, steps: at the stop.
+        reason: engine stop code (see :mod:`gflab.dynamics.engine`).
+        verdict: 0 learned, 1 trapped, 2 undecided, 3 diverged (see ``verdict_names``).
+    """
+
+    ts: np.ndarray
+    observations: dict[str, np.ndarray]
+    final_params: Any
+    final_loss: np.ndarray
+    final_grad_norm: np.ndarray
+    t_final: np.ndarray
+    steps: np.ndarray
+    reason: np.ndarray
+    verdict: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict_names(self) -> np.ndarray:
+        return np.asarray(VERDICT_NAMES)[self.verdict]
+
+
+def _ensemble_mask(problem: AbstractProblem, over: Callable[[Any], Any] | None) -> Any:
+    mask = jax.tree.map(lambda _: False, problem)
+    if over is None:
+        return mask
+    selected = over(problem)
+    count = len(selected) if isinstance(selected, tuple) else 1
+    return eqx.tree_at(over, mask, replace=(True,) * count if isinstance(selected, tuple) else True)
+
+
+def simulate(
+    problem: AbstractProblem,
+    dynamics: AbstractDynamics,
+    y0: Any,
+    *,
+    save: Save = Save(),
+    stop: Stop = Stop(),
+    over: Callable[[Any], Any] | None = None,
+    y0_batched: bool = False,
+    slots: int = 1024,
+    progress: bool = False,
+    description: str = "simulate",
+) -> Trajectory:
+    """Run ``dynamics`` on ``problem`` from ``y0``; an ensemble if ``over`` or ``y0_batched``.
+
+    Args:
+        problem: what is learned (an :class:`~gflab.problems.AbstractProblem`).
+        dynamics: how it moves (:class:`~gflab.dynamics.GradientFlow`, ``GradientDescent``).
+        y0: initial parameters (pytree); leading ensemble axis if ``y0_batched``.
+        save: record times and observables.
+        stop: stop events and the thresholds used by the verdicts.
+        over: selector of the problem leaves with a leading ensemble axis, e.g.
+            ``lambda p: p.target``.
+        slots: trajectories held at once per device (bounds memory).
+        progress: draw a rich progress bar on stderr.
+
+    Returns:
+        A :class:`Trajectory` (numpy arrays on the host).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from gflab import simulate, GradientFlow, Stop
+        >>> from gflab.problems import CurveFit, make_model
+        >>> problem = CurveFit(make_model("linear", d=2), jnp.array([0.3, -0.2]))
+        >>> traj = simulate(problem, GradientFlow(t1=100.0), jnp.zeros(2), stop=Stop(tol=1e-10))
+        >>> str(traj.verdict_names)
+        'learned'
+    """
+    ts = np.asarray(save.ts, dtype=np.float64)
+    if ts.ndim != 1 or np.any(np.diff(ts) <= 0) or (ts.size and (ts[0] < 0 or ts[-1] > dynamics.t1 * (1 + 1e-12))):
+        raise BadInput("save.ts", f"must increase strictly within [0, t1={dynamics.t1}]")
+    mask = _ensemble_mask(problem, over)
+    batched, shared = eqx.partition(problem, mask)
+    batched_leaves = [np.asarray(x) for x in jax.tree_util.tree_leaves(batched)]
+    y0_leaves = [np.asarray(x) for x in jax.tree_util.tree_leaves(y0)]
+    sizes = {x.shape[0] for x in batched_leaves} | ({x.shape[0] for x in y0_leaves} if y0_batched else set())
+    if len(sizes) > 1:
+        raise BadInput("ensemble", f"batched leaves disagree on the ensemble size: {sorted(sizes)}")
+    single = not sizes
+    n = 1 if single else sizes.pop()
+    batched_rows = jax.tree.map(lambda x: np.asarray(x)[None] if single else np.asarray(x), batched)
+    y0_rows = jax.tree.map(lambda x: np.asarray(x) if y0_batched else np.broadcast_to(np.asarray(x), (n,) + np.shape(x)), y0)
+
+    rule = StopRule(stop.tol, stop.gtol, stop.bound)
+    observer = _Observer(save.observables)
+    if progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from gflab.console import stderr_console
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=stderr_console(), transient=True) as bar:
+            task = bar.add_task(description, total=n)
+            result = run_ensemble(shared, batched_rows, y0_rows, n, dynamics, ts, rule, observer, slots=slots, on_progress=lambda k: bar.advance(task, k))
+    else:
+        result = run_ensemble(shared, batched_rows, y0_rows, n, dynamics, ts, rule, observer, slots=slots)
+    verdict = classify(result.final_loss, result.final_grad_norm, result.reason, tol=stop.tol, gtol=stop.gtol)
+    take = (lambda a: a[0]) if single else (lambda a: a)
+    return Trajectory(
+        ts=ts,
+        observations={k: take(v) for k, v in result.observations.items()},
+        final_params=jax.tree.map(take, result.final_params),
+        final_loss=take(result.final_loss),
+        final_grad_norm=take(result.final_grad_norm),
+        t_final=take(result.t_final),
+        steps=take(result.steps),
+        reason=take(result.reason),
+        verdict=take(verdict),
+        meta={"n": n, "single": single},
+    )
+
+
+__all__ = ["Save", "Stop", "Trajectory", "simulate"]
