@@ -35,5 +35,5 @@ class AbstractDynamics(eqx.Module):
         """``(new_state, accepted, failed)`` for one attempted step ending no later than t_limit."""
 
     @abc.abstractmethod
-    def save_slack(self) -> float:
+    def save_slack(self) -> float | jax.Array:
         """How close (in time) a state must be to a save time to be recorded there."""

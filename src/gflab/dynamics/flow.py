@@ -94,5 +94,5 @@ class GradientFlow(AbstractDynamics):
         failed = h_next < 1e-14 * (1.0 + jnp.abs(t0))
         return new_state, accepted, failed
 
-    def save_slack(self) -> float:
+    def save_slack(self) -> float | jax.Array:
         return 1e-9

@@ -39,5 +39,5 @@ class GradientDescent(AbstractDynamics):
         new_state = {"y": optax.apply_updates(state["y"], updates), "t": k * self.eta, "k": k, "opt": opt_state}
         return new_state, jnp.array(True), jnp.array(False)
 
-    def save_slack(self) -> float:
-        return 0.5 * float(self.eta)
+    def save_slack(self) -> float | jax.Array:
+        return 0.5 * self.eta

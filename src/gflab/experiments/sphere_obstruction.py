@@ -104,10 +104,10 @@ class SphereObstruction(Experiment):
         traj = fit_targets(model, centre + spec.radius * unit, spec, progress=progress, label=f"{name}: sphere")
         limits = np.asarray(jax.vmap(model)(jnp.asarray(traj.final_params)))
         pairs = neighbour_pairs(W, unit)
-        spacing = np.median(np.linalg.norm(unit[pairs[:, 0]] - unit[pairs[:, 1]], axis=1)) * spec.radius
+        # A jump: neighbours whose limits differ far more than neighbours typically do.
         jump = np.linalg.norm(limits[pairs[:, 0]] - limits[pairs[:, 1]], axis=1)
-        jumps = pairs[jump > 5 * spacing + 10 * np.sqrt(spec.tol)]
-        jumps = jumps[np.argsort(-jump[jump > 5 * spacing + 10 * np.sqrt(spec.tol)])][: spec.max_jumps]
+        is_jump = jump > max(10 * float(np.median(jump)), 0.05 * spec.radius)
+        jumps = pairs[is_jump][np.argsort(-jump[is_jump])][: spec.max_jumps]
         if len(jumps):
             located, loss, verdict, size = self._bisect(model, spec, centre, unit, limits, jumps)
             best = int(np.argmax(loss))

@@ -1,0 +1,82 @@
+"""The ensemble engine: slots, refills and devices never change a trajectory's numbers."""
+
+from __future__ import annotations
+
+import logging
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from gflab import GradientDescent, GradientFlow, Save, Stop, simulate
+from gflab.errors import BadInput
+from gflab.problems import AbstractProblem, CurveFit, make_model
+
+class Isotropic(AbstractProblem):
+    """L(w) = scale |w|^2 / 2."""
+
+    scale: jnp.ndarray
+
+    def loss(self, params: jnp.ndarray) -> jnp.ndarray:
+        return 0.5 * self.scale * jnp.sum(params**2)
+
+
+def _ensemble(slots: int) -> object:
+    model = make_model("trig", d=3, W=2, seed=4)
+    targets = np.random.default_rng(0).uniform(-1, 1, (37, 3))
+    return simulate(
+        CurveFit(model, jnp.asarray(targets)),
+        GradientFlow(t1=200.0),
+        jnp.full(2, 0.3),
+        over=lambda p: p.target,
+        save=Save(ts=(0.0, 1.0, 10.0, 200.0)),
+        stop=Stop(tol=1e-6, gtol=1e-5),
+        slots=slots,
+    )
+
+
+def test_ensemble_independent_of_slot_count_and_equal_to_single_runs() -> None:
+    a, b = _ensemble(slots=5), _ensemble(slots=64)
+    np.testing.assert_allclose(a.final_params, b.final_params, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(a.verdict, b.verdict)
+    model = make_model("trig", d=3, W=2, seed=4)
+    target = np.random.default_rng(0).uniform(-1, 1, (37, 3))[7]
+    one = simulate(CurveFit(model, jnp.asarray(target)), GradientFlow(t1=200.0), jnp.full(2, 0.3), save=Save(ts=(0.0, 1.0, 10.0, 200.0)), stop=Stop(tol=1e-6, gtol=1e-5))
+    np.testing.assert_allclose(one.final_params, a.final_params[7], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(one.observations["loss"], a.observations["loss"][7], rtol=1e-12)
+
+
+def test_observations_after_a_stop_repeat_the_final_value() -> None:
+    traj = _ensemble(slots=8)
+    stopped = traj.t_final < 10.0
+    assert stopped.any()
+    np.testing.assert_allclose(traj.observations["loss"][stopped, -1], traj.final_loss[stopped], rtol=1e-12)
+    assert traj.observations["output"].shape == (37, 4, 3)
+
+
+def test_batched_initial_conditions() -> None:
+    y0 = jnp.asarray(np.random.default_rng(1).normal(size=(9, 2)))
+    traj = simulate(Isotropic(jnp.asarray(1.0)), GradientDescent(eta=0.5, t1=3.0), y0, y0_batched=True)
+    np.testing.assert_allclose(traj.final_params, np.asarray(y0) * 0.5**6, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dynamics", [GradientFlow(t1=1.0), GradientDescent(eta=0.1, t1=1.0)])
+def test_second_call_does_not_recompile(dynamics: object, caplog: pytest.LogCaptureFixture) -> None:
+    y0, y1 = jnp.ones(3), jnp.full(3, 2.0)
+    simulate(Isotropic(jnp.asarray(2.0)), dynamics, y0)
+    with jax.log_compiles(), caplog.at_level(logging.WARNING, logger="jax"):
+        simulate(Isotropic(jnp.asarray(3.0)), dynamics, y1)
+    assert not [r for r in caplog.messages if "jit(_advance)" in r]
+
+
+def test_disagreeing_ensemble_sizes_are_bad_input() -> None:
+    model = make_model("trig", d=3, W=2)
+    with pytest.raises(BadInput):
+        simulate(CurveFit(model, jnp.zeros((4, 3))), GradientFlow(), jnp.zeros((5, 2)), over=lambda p: p.target, y0_batched=True)
+
+
+@pytest.mark.parametrize("ts", [(1.0, 0.5), (0.0, 2e4), (-1.0, 1.0)])
+def test_bad_save_times_are_bad_input(ts: tuple[float, ...]) -> None:
+    with pytest.raises(BadInput):
+        simulate(Isotropic(jnp.asarray(1.0)), GradientFlow(t1=1e4), jnp.ones(2), save=Save(ts=ts))

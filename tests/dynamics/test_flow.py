@@ -1,0 +1,67 @@
+"""Gradient flow and GD against closed forms on quadratics; solver orders from log-log slopes."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy.linalg import expm
+
+from gflab import GradientDescent, GradientFlow, Save, Stop, simulate
+from gflab.problems import AbstractProblem
+
+A = np.array([[2.0, 0.3, 0.0], [0.3, 1.0, 0.2], [0.0, 0.2, 0.5]])
+W0 = np.array([1.0, -0.5, 0.25])
+
+
+class Quadratic(AbstractProblem):
+    """L(w) = 1/2 w^T A w: gradient flow w(t) = expm(-A t) w0, GD w_k = (I - eta A)^k w0."""
+
+    A: jnp.ndarray
+
+    def loss(self, params: jnp.ndarray) -> jnp.ndarray:
+        return 0.5 * params @ self.A @ params
+
+
+def test_flow_matches_expm_on_the_save_grid() -> None:
+    ts = (0.0, 0.5, 1.0, 2.0, 4.0)
+    traj = simulate(Quadratic(jnp.asarray(A)), GradientFlow(rtol=1e-10, atol=1e-12, t1=4.0), jnp.asarray(W0), save=Save(ts=ts))
+    exact = [0.5 * (expm(-A * t) @ W0) @ A @ (expm(-A * t) @ W0) for t in ts]
+    np.testing.assert_allclose(traj.observations["loss"], exact, rtol=1e-8)
+    np.testing.assert_allclose(traj.final_params, expm(-A * 4.0) @ W0, rtol=1e-8, atol=1e-12)
+    assert traj.t_final == pytest.approx(4.0)
+    assert traj.verdict_names == "undecided"
+
+
+@pytest.mark.parametrize(("solver", "order"), [("tsit5", 5), ("dopri5", 5), ("bosh3", 3)])
+def test_solver_order_from_log_log_slope(solver: str, order: int) -> None:
+    """Global error ~ steps^(-order) under error-per-step control: fit the slope."""
+    errors, steps = [], []
+    exact = expm(-A * 5.0) @ W0
+    for rtol in np.geomspace(1e-5, 1e-10, 6):
+        traj = simulate(Quadratic(jnp.asarray(A)), GradientFlow(rtol=float(rtol), atol=float(rtol) * 1e-3, t1=5.0, solver=solver), jnp.asarray(W0))
+        errors.append(np.linalg.norm(traj.final_params - exact))
+        steps.append(traj.steps)
+    slope = -np.polyfit(np.log(steps), np.log(errors), 1)[0]
+    assert order - 1.0 <= slope <= order + 1.5, (slope, steps, errors)
+
+
+def test_gd_matches_its_closed_form() -> None:
+    eta, k = 0.3, 25
+    traj = simulate(Quadratic(jnp.asarray(A)), GradientDescent(eta=eta, t1=eta * k), jnp.asarray(W0))
+    exact = np.linalg.matrix_power(np.eye(3) - eta * A, k) @ W0
+    np.testing.assert_allclose(traj.final_params, exact, rtol=1e-12)
+    assert traj.steps == k
+
+
+def test_gd_past_the_stability_limit_is_a_diverged_verdict() -> None:
+    eta = 2.2 / np.linalg.eigvalsh(A).max()
+    traj = simulate(Quadratic(jnp.asarray(A)), GradientDescent(eta=eta, t1=1e4), jnp.asarray(W0), stop=Stop(tol=1e-12, bound=1e6))
+    assert traj.verdict_names == "diverged"
+
+
+def test_flow_to_a_minimum_is_learned_and_stops_early() -> None:
+    traj = simulate(Quadratic(jnp.asarray(A)), GradientFlow(t1=1e4), jnp.asarray(W0), stop=Stop(tol=1e-10))
+    assert traj.verdict_names == "learned"
+    assert traj.final_loss < 1e-10
+    assert traj.t_final < 100.0

@@ -1,0 +1,122 @@
+"""The command line: JSON contract, exit statuses, one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gflab.cli
+from gflab.cli import main
+
+
+def gflab_cmd(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gflab.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def test_run_json_contract(tmp_path: Path) -> None:
+    proc = gflab_cmd("run", "learnability", "--set", "model=linear", "--set", "d=2", "--set", "n_targets=30", "--set", "n_show=0", "--out", str(tmp_path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    obj = json.loads(proc.stdout)
+    assert set(obj) == {"experiment", "params", "metrics", "claims", "run_dir"}
+    assert obj["metrics"]["fractions"]["learned"]["fraction"] == 1.0
+    assert Path(obj["run_dir"]).is_dir()
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["run", "nope"], "experiment"),
+        (["run", "learnability", "--set", "model=spiral"], "model"),
+        (["run", "learnability", "--set", "colour=red"], "colour"),
+        (["run", "learnability", "--set", "n_targets=0"], "n_targets"),
+        (["run", "learnability", "--set", "n_targets=many"], "n_targets"),
+        (["run", "learnability", "--set", "tol=-1e-3"], "tol"),
+        (["run", "learnability", "--set", "t1=-5"], "t1"),
+        (["run", "learnability", "--set", "t1=NaN"], "t1"),
+        (["run", "learnability", "--set", "rtol=Infinity"], "rtol"),
+        (["run", "learnability", "--set", "noequals"], "--set"),
+        (["run", "learnability", "--set", "model=linear", "--set", "W=1", "--set", "d=3"], "W"),
+        (["run", "learnability", "--spec", "/does/not/exist.toml"], "spec"),
+        (["reproduce", "no.such-claim"], "claim"),
+        (["run", "learnability", "--bogus"], "bogus"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], field: str, tmp_path: Path) -> None:
+    proc = gflab_cmd(*args, "--out", str(tmp_path)) if args[0] != "reproduce" else gflab_cmd(*args, "--out", str(tmp_path))
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert field in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_malformed_spec_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("model = [unclosed\n")
+    proc = gflab_cmd("run", "learnability", "--spec", str(bad), "--out", str(tmp_path))
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "spec" in proc.stderr
+
+
+def test_sweep_spec_errors(tmp_path: Path) -> None:
+    spec = tmp_path / "sweep.toml"
+    spec.write_text('experiment = "learnability"\n[grid]\nseed = []\n')
+    proc = gflab_cmd("sweep", str(spec), "--out", str(tmp_path))
+    assert proc.returncode == 2 and "sweep.grid.seed" in proc.stderr
+
+
+def test_sweep_runs_every_point_and_resumes(tmp_path: Path) -> None:
+    spec = tmp_path / "sweep.toml"
+    spec.write_text('experiment = "learnability"\n[params]\nmodel = "linear"\nd = 2\nn_targets = 20\nn_show = 0\n[grid]\nseed = [0, 1]\n')
+    assert gflab_cmd("sweep", str(spec), "--out", str(tmp_path / "runs")).returncode == 0
+    assert len(list((tmp_path / "runs").glob("learnability-*"))) == 2
+
+
+def test_list_names_experiments_and_claims() -> None:
+    proc = gflab_cmd("list")
+    assert proc.returncode == 0
+    assert "learnability" in proc.stdout and "sphere-obstruction.every-zoo-model" in proc.stdout
+
+
+SET_KEYS = st.one_of(st.sampled_from(["model", "d", "W", "n_targets", "tol", "gtol", "t1", "seed", "box", "targets", "grid"]), st.text(min_size=1, max_size=8))
+SET_VALUES = st.one_of(st.text(max_size=10), st.integers(-5, 5).map(str), st.floats(allow_nan=True, allow_infinity=True).map(repr), st.sampled_from(["[1,2]", "null", "true", "sin-curve", "1e400"]))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(st.tuples(SET_KEYS, SET_VALUES), min_size=1, max_size=3))
+def test_random_set_strings_never_crash(pairs: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Random key=value: either a valid spec (validated only, not run) or exit 2 with one line.
+
+    The fixtures only patch module attributes idempotently, so sharing them across examples is safe.
+    """
+    from gflab.experiments import get_experiment
+
+    def validate_only(experiment: str, params: dict[str, Any], **_: Any) -> dict[str, Any]:
+        get_experiment(experiment).validate(params)
+        return {"experiment": experiment, "params": params, "metrics": {}, "claims": [], "run_dir": ""}
+
+    monkeypatch.setattr("gflab.experiments.run", validate_only)
+    argv = ["gflab", "run", "learnability", "--json"]
+    for key, value in pairs:
+        argv += ["--set", f"{key}={value}"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    err = capsys.readouterr().err
+    assert exit_info.value.code in (0, 2), err
+    if exit_info.value.code == 2:
+        assert len(err.strip().splitlines()) == 1 and err.startswith("gflab: error: ")
+
+
+def test_help_does_not_import_jax() -> None:
+    code = "import sys; sys.argv=['gflab','--help']\nimport gflab.cli\ntry:\n    gflab.cli.main()\nexcept SystemExit: pass\nprint('jax' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip().splitlines()[-1] == "False"
+    assert gflab.cli.app is not None
