@@ -9,10 +9,24 @@ import pytest
 from gflab.claims import CLAIMS, Claim, claims_markdown, get_claims
 from gflab.errors import BadInput
 
-CLAIM = Claim(id="x.y", experiment="x", statement="s", paper="p", measured="a.b", relation="<=", threshold=0.01, predicted=0.0, quick={"m": 1, "n": 10}, full={"m": 1, "n": 100})
+CLAIM = Claim(
+    id="x.y",
+    experiment="x",
+    statement="s",
+    paper="p",
+    measured="a.b",
+    relation="<=",
+    threshold=0.01,
+    predicted=0.0,
+    quick={"m": 1, "n": 10},
+    full={"m": 1, "n": 100},
+)
 
 
-@pytest.mark.parametrize(("metrics", "verdict"), [({"a": {"b": 0.005}}, "pass"), ({"a": {"b": 0.02}}, "fail"), ({"a": {}}, "error"), ({"a": {"b": None}}, "error")])
+@pytest.mark.parametrize(
+    ("metrics", "verdict"),
+    [({"a": {"b": 0.005}}, "pass"), ({"a": {"b": 0.02}}, "fail"), ({"a": {}}, "error"), ({"a": {"b": None}}, "error")],
+)
 def test_evaluate(metrics: dict, verdict: str) -> None:
     row = CLAIM.evaluate(metrics)
     assert row["verdict"] == verdict

@@ -21,7 +21,21 @@ def gflab_cmd(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
 
 
 def test_run_json_contract(tmp_path: Path) -> None:
-    proc = gflab_cmd("run", "learnability", "--set", "model=linear", "--set", "d=2", "--set", "n_targets=30", "--set", "n_show=0", "--out", str(tmp_path), "--json")
+    proc = gflab_cmd(
+        "run",
+        "learnability",
+        "--set",
+        "model=linear",
+        "--set",
+        "d=2",
+        "--set",
+        "n_targets=30",
+        "--set",
+        "n_show=0",
+        "--out",
+        str(tmp_path),
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     obj = json.loads(proc.stdout)
     assert set(obj) == {"experiment", "params", "metrics", "claims", "run_dir"}
@@ -49,7 +63,7 @@ def test_run_json_contract(tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], field: str, tmp_path: Path) -> None:
-    proc = gflab_cmd(*args, "--out", str(tmp_path)) if args[0] != "reproduce" else gflab_cmd(*args, "--out", str(tmp_path))
+    proc = gflab_cmd(*args, "--out", str(tmp_path))
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
@@ -74,7 +88,9 @@ def test_sweep_spec_errors(tmp_path: Path) -> None:
 
 def test_sweep_runs_every_point_and_resumes(tmp_path: Path) -> None:
     spec = tmp_path / "sweep.toml"
-    spec.write_text('experiment = "learnability"\n[params]\nmodel = "linear"\nd = 2\nn_targets = 20\nn_show = 0\n[grid]\nseed = [0, 1]\n')
+    spec.write_text(
+        'experiment = "learnability"\n[params]\nmodel = "linear"\nd = 2\nn_targets = 20\nn_show = 0\n[grid]\nseed = [0, 1]\n'
+    )
     assert gflab_cmd("sweep", str(spec), "--out", str(tmp_path / "runs")).returncode == 0
     assert len(list((tmp_path / "runs").glob("learnability-*"))) == 2
 
@@ -85,13 +101,23 @@ def test_list_names_experiments_and_claims() -> None:
     assert "learnability" in proc.stdout and "sphere-obstruction.every-zoo-model" in proc.stdout
 
 
-SET_KEYS = st.one_of(st.sampled_from(["model", "d", "W", "n_targets", "tol", "gtol", "t1", "seed", "box", "targets", "grid"]), st.text(min_size=1, max_size=8))
-SET_VALUES = st.one_of(st.text(max_size=10), st.integers(-5, 5).map(str), st.floats(allow_nan=True, allow_infinity=True).map(repr), st.sampled_from(["[1,2]", "null", "true", "sin-curve", "1e400"]))
+SET_KEYS = st.one_of(
+    st.sampled_from(["model", "d", "W", "n_targets", "tol", "gtol", "t1", "seed", "box", "targets", "grid"]),
+    st.text(min_size=1, max_size=8),
+)
+SET_VALUES = st.one_of(
+    st.text(max_size=10),
+    st.integers(-5, 5).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["[1,2]", "null", "true", "sin-curve", "1e400"]),
+)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pairs=st.lists(st.tuples(SET_KEYS, SET_VALUES), min_size=1, max_size=3))
-def test_random_set_strings_never_crash(pairs: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_random_set_strings_never_crash(
+    pairs: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Random key=value: either a valid spec (validated only, not run) or exit 2 with one line.
 
     The fixtures only patch module attributes idempotently, so sharing them across examples is safe.

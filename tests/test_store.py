@@ -23,7 +23,13 @@ def test_run_directory_contents_and_cache(tmp_path: Path, monkeypatch: pytest.Mo
     store = Store(tmp_path)
     first = store.run("learnability", SMALL)
     run_dir = Path(first["run_dir"])
-    assert {p.name for p in run_dir.iterdir()} >= {"spec.json", "summary.json", "metrics.parquet", "final_loss.png", "trajectories.png"}
+    assert {p.name for p in run_dir.iterdir()} >= {
+        "spec.json",
+        "summary.json",
+        "metrics.parquet",
+        "final_loss.png",
+        "trajectories.png",
+    }
     table = pd.read_parquet(run_dir / "metrics.parquet")
     assert set(table.columns) >= {"trajectory", "t", "loss", "verdict"}
     assert table["trajectory"].nunique() == 40

@@ -15,7 +15,8 @@ _configured = False
 def jax_module() -> ModuleType:
     """Return the ``jax`` module with x64 enabled and host devices split per core.
 
-    The device split (``--xla_force_host_platform_device_count``) only takes effect if
+    Compiled programs are cached on disk in ``~/.cache/gflab/jax`` (``GFLAB_JAX_CACHE`` sets
+    the folder; ``GFLAB_JAX_CACHE=0`` turns it off). The device split (``--xla_force_host_platform_device_count``) only takes effect if
     JAX was not imported before gflab; otherwise ensembles simply run on one device.
     """
     global _configured
@@ -27,6 +28,11 @@ def jax_module() -> ModuleType:
         import jax
 
         jax.config.update("jax_enable_x64", True)
+        cache = os.environ.get("GFLAB_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "gflab", "jax"))
+        if cache and cache != "0":
+            # Persistent compilation cache: a second process reuses compiled ensembles.
+            jax.config.update("jax_compilation_cache_dir", cache)
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
         _configured = True
     import jax
 

@@ -172,7 +172,14 @@ def claims_markdown() -> str:
     return "\n".join(lines)
 
 
-def reproduce(ids: Iterable[str] | None = None, *, quick: bool = False, out: str = "gflab-report", force: bool = False, progress: bool = False) -> list[dict[str, Any]]:
+def reproduce(
+    ids: Iterable[str] | None = None,
+    *,
+    quick: bool = False,
+    out: str = "gflab-report",
+    force: bool = False,
+    progress: bool = False,
+) -> list[dict[str, Any]]:
     """Run claims (sharing runs with equal parameters), write claims.json and report.html."""
     import json
     from pathlib import Path
@@ -192,7 +199,14 @@ def reproduce(ids: Iterable[str] | None = None, *, quick: bool = False, out: str
             except BadInput:
                 raise
             except Exception as exc:  # a crashed run is an `error` verdict, not a lost report
-                summaries[key] = {"experiment": claim.experiment, "params": params, "metrics": {}, "claims": [], "run_dir": None, "error": f"{type(exc).__name__}: {exc}"}
+                summaries[key] = {
+                    "experiment": claim.experiment,
+                    "params": params,
+                    "metrics": {},
+                    "claims": [],
+                    "run_dir": None,
+                    "error": f"{type(exc).__name__}: {exc}",
+                }
         summary = summaries[key]
         row = claim.evaluate(summary["metrics"]) | {"run_dir": summary["run_dir"]}
         if "error" in summary:

@@ -47,7 +47,9 @@ def _echo_json(obj: Any) -> None:
 
 
 @app.command("list")
-def list_cmd(markdown: Annotated[bool, typer.Option("--markdown", help="The claims table as markdown (README).")] = False) -> None:
+def list_cmd(
+    markdown: Annotated[bool, typer.Option("--markdown", help="The claims table as markdown (README).")] = False,
+) -> None:
     """Experiments and claims, one line each."""
     from gflab.claims import CLAIMS, claims_markdown
     from gflab.experiments import REGISTRY
@@ -71,7 +73,8 @@ def run(
     force: Annotated[bool, typer.Option("--force", help="Recompute even if the same spec is stored.")] = False,
 ) -> None:
     """Run one experiment and store its run directory."""
-    from gflab.experiments import REGISTRY, run as run_experiment
+    from gflab.experiments import REGISTRY
+    from gflab.experiments import run as run_experiment
     from gflab.store import read_params_file
 
     if experiment not in REGISTRY:
@@ -109,7 +112,9 @@ def _print_claims(console: Any, claims: list[dict[str, Any]]) -> None:
     colour = {"pass": "green", "fail": "red", "error": "yellow"}
     for c in claims:
         fmt = lambda v: "-" if v is None else f"{v:.4g}"  # noqa: E731
-        table.add_row(c["id"], fmt(c["predicted"]), fmt(c["measured"]), c["tolerance"], f"[{colour[c['verdict']]}]{c['verdict']}[/]")
+        table.add_row(
+            c["id"], fmt(c["predicted"]), fmt(c["measured"]), c["tolerance"], f"[{colour[c['verdict']]}]{c['verdict']}[/]"
+        )
     console.print(table)
 
 

@@ -51,16 +51,20 @@ def write_report(out: Path, results: list[dict[str, Any]], summaries: list[dict[
             target = figures_dir / f"{run_dir.name}-{png.name}"
             shutil.copyfile(png, target)
             data = base64.b64encode(png.read_bytes()).decode()
-            images.append(f"<figure><img src='data:image/png;base64,{data}' alt='{png.stem}'><figcaption>{html.escape(target.name)}</figcaption></figure>")
+            images.append(
+                f"<figure><img src='data:image/png;base64,{data}' alt='{png.stem}'><figcaption>{html.escape(target.name)}</figcaption></figure>"
+            )
         params = html.escape(json.dumps(summary["params"], sort_keys=True))
-        sections.append(f"<h3>{html.escape(summary['experiment'])} <small>({html.escape(run_dir.name)})</small></h3><p><code>{params}</code></p>{''.join(images)}")
+        sections.append(
+            f"<h3>{html.escape(summary['experiment'])} <small>({html.escape(run_dir.name)})</small></h3><p><code>{params}</code></p>{''.join(images)}"
+        )
     size = "quick" if quick else "full"
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>gflab report</title><style>{_STYLE}</style></head><body>
 <h1>gflab: claims reproduced ({size} size)</h1>
-<p>{counts['pass']} pass, {counts['fail']} fail, {counts['error']} error. A failing claim is a finding: the measurement disagrees with the paper.</p>
+<p>{counts["pass"]} pass, {counts["fail"]} fail, {counts["error"]} error. A failing claim is a finding: the measurement disagrees with the paper.</p>
 <table><tr><th>claim</th><th>statement</th><th>paper</th><th>predicted</th><th>measured</th><th>tolerance</th><th>verdict</th></tr>
-{''.join(rows)}</table>
-<h2>Figures</h2>{''.join(sections)}
+{"".join(rows)}</table>
+<h2>Figures</h2>{"".join(sections)}
 </body></html>"""
     path = out / "report.html"
     path.write_text(page)

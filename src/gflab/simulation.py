@@ -21,8 +21,8 @@ from gflab.errors import BadInput
 from gflab.measure.verdicts import VERDICT_NAMES, classify
 from gflab.problems.base import AbstractProblem
 
-jax = jax_module()
-import jax.numpy as jnp  # noqa: E402
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -161,9 +161,27 @@ def simulate(
 
         from gflab.console import stderr_console
 
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=stderr_console(), transient=True) as bar:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr_console(),
+            transient=True,
+        ) as bar:
             task = bar.add_task(description, total=n)
-            result = run_ensemble(shared, batched_rows, y0_rows, n, dynamics, ts, rule, observer, slots=slots, on_progress=lambda k: bar.advance(task, k))
+            result = run_ensemble(
+                shared,
+                batched_rows,
+                y0_rows,
+                n,
+                dynamics,
+                ts,
+                rule,
+                observer,
+                slots=slots,
+                on_progress=lambda k: bar.advance(task, k),
+            )
     else:
         result = run_ensemble(shared, batched_rows, y0_rows, n, dynamics, ts, rule, observer, slots=slots)
     verdict = classify(result.final_loss, result.final_grad_norm, result.reason, tol=stop.tol, gtol=stop.gtol)

@@ -40,7 +40,9 @@ def jsonable(value: Any) -> Any:
 
 
 def spec_hash(experiment: str, params: dict[str, Any]) -> str:
-    canonical = json.dumps({"experiment": experiment, "params": params, "version": SPEC_VERSION}, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(
+        {"experiment": experiment, "params": params, "version": SPEC_VERSION}, sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
@@ -97,7 +99,9 @@ class Store:
         }
         tmp = self.root / f".tmp-{final.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir(parents=True)
-        (tmp / "spec.json").write_text(json.dumps({"experiment": experiment, "params": full_params, "version": SPEC_VERSION}, indent=2, sort_keys=True))
+        (tmp / "spec.json").write_text(
+            json.dumps({"experiment": experiment, "params": full_params, "version": SPEC_VERSION}, indent=2, sort_keys=True)
+        )
         result.table.to_parquet(tmp / "metrics.parquet", index=False)
         for name, fig in result.figures.items():
             fig.savefig(tmp / f"{name}.png", dpi=110)

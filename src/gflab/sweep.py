@@ -25,7 +25,7 @@ def grid_points(spec: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     """The experiment name and the list of parameter dicts of a sweep spec."""
     experiment = spec.get("experiment")
     if not isinstance(experiment, str):
-        raise BadInput("sweep.experiment", "the spec must name the experiment (experiment = \"...\")")
+        raise BadInput("sweep.experiment", 'the spec must name the experiment (experiment = "...")')
     unknown = set(spec) - {"experiment", "params", "grid"}
     if unknown:
         raise BadInput("sweep", f"unknown keys {sorted(unknown)}; accepted: experiment, params, grid")

@@ -13,6 +13,7 @@ from gflab import GradientDescent, GradientFlow, Save, Stop, simulate
 from gflab.errors import BadInput
 from gflab.problems import AbstractProblem, CurveFit, make_model
 
+
 class Isotropic(AbstractProblem):
     """L(w) = scale |w|^2 / 2."""
 
@@ -42,7 +43,13 @@ def test_ensemble_independent_of_slot_count_and_equal_to_single_runs() -> None:
     np.testing.assert_array_equal(a.verdict, b.verdict)
     model = make_model("trig", d=3, W=2, seed=4)
     target = np.random.default_rng(0).uniform(-1, 1, (37, 3))[7]
-    one = simulate(CurveFit(model, jnp.asarray(target)), GradientFlow(t1=200.0), jnp.full(2, 0.3), save=Save(ts=(0.0, 1.0, 10.0, 200.0)), stop=Stop(tol=1e-6, gtol=1e-5))
+    one = simulate(
+        CurveFit(model, jnp.asarray(target)),
+        GradientFlow(t1=200.0),
+        jnp.full(2, 0.3),
+        save=Save(ts=(0.0, 1.0, 10.0, 200.0)),
+        stop=Stop(tol=1e-6, gtol=1e-5),
+    )
     np.testing.assert_allclose(one.final_params, a.final_params[7], rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(one.observations["loss"], a.observations["loss"][7], rtol=1e-12)
 

@@ -39,7 +39,11 @@ def test_solver_order_from_log_log_slope(solver: str, order: int) -> None:
     errors, steps = [], []
     exact = expm(-A * 5.0) @ W0
     for rtol in np.geomspace(1e-5, 1e-10, 6):
-        traj = simulate(Quadratic(jnp.asarray(A)), GradientFlow(rtol=float(rtol), atol=float(rtol) * 1e-3, t1=5.0, solver=solver), jnp.asarray(W0))
+        traj = simulate(
+            Quadratic(jnp.asarray(A)),
+            GradientFlow(rtol=float(rtol), atol=float(rtol) * 1e-3, t1=5.0, solver=solver),
+            jnp.asarray(W0),
+        )
         errors.append(np.linalg.norm(traj.final_params - exact))
         steps.append(traj.steps)
     slope = -np.polyfit(np.log(steps), np.log(errors), 1)[0]

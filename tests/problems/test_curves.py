@@ -43,7 +43,9 @@ def test_custom_model_wraps_a_function() -> None:
         custom(lambda w: w, W=0, d=1)
 
 
-@pytest.mark.parametrize(("name", "d", "W", "field"), [("sin-curve", 2, 2, "W, d"), ("linear", 3, 2, "W"), ("nope", 2, None, "model")])
+@pytest.mark.parametrize(
+    ("name", "d", "W", "field"), [("sin-curve", 2, 2, "W, d"), ("linear", 3, 2, "W"), ("nope", 2, None, "model")]
+)
 def test_impossible_models_name_the_field(name: str, d: int, W: int | None, field: str) -> None:
     with pytest.raises(BadInput) as info:
         make_model(name, d=d, W=W)

@@ -10,7 +10,8 @@ import equinox as eqx
 from gflab._jax import jax_module
 from gflab.problems.base import AbstractProblem
 
-jax = jax_module()
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
 
 State = Any
 
@@ -33,6 +34,10 @@ class AbstractDynamics(eqx.Module):
     @abc.abstractmethod
     def step(self, problem: AbstractProblem, state: State, t_limit: jax.Array) -> tuple[State, jax.Array, jax.Array]:
         """``(new_state, accepted, failed)`` for one attempted step ending no later than t_limit."""
+
+    def loss_and_grad_norm(self, problem: AbstractProblem, state: State) -> tuple[jax.Array, jax.Array]:
+        """``(L, |grad L|)`` at the state (for stop rules); subclasses may reuse work."""
+        return problem.loss_and_grad_norm(state["y"])
 
     @abc.abstractmethod
     def save_slack(self) -> float | jax.Array:

@@ -22,7 +22,8 @@ from gflab._jax import jax_module
 from gflab.dynamics.base import AbstractDynamics
 from gflab.problems.base import AbstractProblem
 
-jax = jax_module()
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 # Why a trajectory stopped.
@@ -49,11 +50,10 @@ def _first_bad(values: jax.Array, bound: float) -> jax.Array:
     return ~jnp.isfinite(values) | (jnp.abs(values) > bound)
 
 
-@eqx.filter_jit
-def _advance(
+def _advance_local(
     shared: AbstractProblem,
     dynamics: AbstractDynamics,
-    rule: tuple[float, float, float],
+    rule: tuple[float | None, float | None, float],
     ts: jax.Array,
     carry: dict[str, Any],
     fresh: jax.Array,
@@ -93,7 +93,7 @@ def _advance(
     def write(buf: dict[str, jax.Array], obs: dict[str, jax.Array], slot_mask: jax.Array) -> dict[str, jax.Array]:
         return {k: _where(slot_mask, obs[k][:, None], buf[k]) for k in buf}
 
-    def body(loop: tuple[jax.Array, dict[str, Any]]) -> tuple[jax.Array, dict[str, Any]]:
+    def body(loop: tuple[Any, dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
         i, c = loop
         t = c["state"]["t"]
         j = c["j"]
@@ -109,8 +109,10 @@ def _advance(
             buf = c["buf"]
         j = j + hit
         # (b) stop events at the current state
-        loss, gnorm = jax.vmap(lambda b, y: problem_of(b).loss_and_grad_norm(y))(c["batched"], c["state"]["y"])
-        y_bad = jax.vmap(lambda y: jnp.any(jnp.asarray([jnp.any(_first_bad(x, bound)) for x in jax.tree_util.tree_leaves(y)])))(c["state"]["y"])
+        loss, gnorm = jax.vmap(lambda b, s: dynamics.loss_and_grad_norm(problem_of(b), s))(c["batched"], c["state"])
+        y_bad = jax.vmap(lambda y: jnp.any(jnp.asarray([jnp.any(_first_bad(x, bound)) for x in jax.tree_util.tree_leaves(y)])))(
+            c["state"]["y"]
+        )
         reason = jnp.full_like(c["reason"], RUNNING)
         reason = jnp.where(c["steps"] >= dynamics.max_steps, MAX_STEPS, reason)
         reason = jnp.where(t >= dynamics.t1 - slack, REACHED_T1, reason)
@@ -118,7 +120,9 @@ def _advance(
             reason = jnp.where(gnorm < gtol, GRAD_BELOW_GTOL, reason)
         if tol is not None:
             reason = jnp.where(loss < tol, LOSS_BELOW_TOL, reason)
-        reason = jnp.where(y_bad | _first_bad(loss, bound) | _first_bad(gnorm, bound) | (c["reason"] == DIVERGED), DIVERGED, reason)
+        reason = jnp.where(
+            y_bad | _first_bad(loss, bound) | _first_bad(gnorm, bound) | (c["reason"] == DIVERGED), DIVERGED, reason
+        )
         stopping = c["active"] & (reason != RUNNING) & ((j >= n_save) | (reason != REACHED_T1))
         if n_save:
             buf = jax.lax.cond(
@@ -145,6 +149,42 @@ def _advance(
 
     _, c = jax.lax.while_loop(lambda loop: (loop[0] < round_steps) & jnp.any(loop[1]["active"]), body, (0, c))
     return c
+
+
+@eqx.filter_jit
+def _advance(
+    shared: AbstractProblem,
+    dynamics: AbstractDynamics,
+    rule: tuple[float | None, float | None, float],
+    ts: jax.Array,
+    carry: dict[str, Any],
+    fresh: jax.Array | np.ndarray,
+    new_batched: Any,
+    new_y0: Any,
+    round_steps: int,
+    observe: Callable[[AbstractProblem, Any], dict[str, jax.Array]],
+    n_devices: int,
+) -> dict[str, Any]:
+    """:func:`_advance_local` on every device at once, each on its own share of the slots.
+
+    One program (one compile) for all devices; each device runs its own while loop, so a
+    device whose slots are all finished stops early. Slot arrays are split on their first
+    axis; the problem's shared arrays and the save grid are replicated.
+    """
+    from jax.sharding import Mesh, PartitionSpec
+
+    arrays, static = eqx.partition((shared, dynamics), eqx.is_array)
+
+    def local(arrays: Any, ts: jax.Array, carry: Any, fresh: Any, new_batched: Any, new_y0: Any) -> Any:
+        shared_, dynamics_ = eqx.combine(arrays, static)
+        return _advance_local(shared_, dynamics_, rule, ts, carry, fresh, new_batched, new_y0, round_steps, observe)
+
+    mesh = Mesh(np.asarray(jax.local_devices()[:n_devices]), ("slots",))
+    slots, replicated = PartitionSpec("slots"), PartitionSpec()
+    sharded = jax.shard_map(
+        local, mesh=mesh, in_specs=(replicated, replicated, slots, slots, slots, slots), out_specs=slots, check_vma=False
+    )
+    return sharded(arrays, ts, carry, fresh, new_batched, new_y0)
 
 
 @dataclass
@@ -177,85 +217,70 @@ def run_ensemble(
     """Run ``n`` trajectories; row ``i`` uses ``batched_rows[i]`` combined with ``shared``.
 
     ``batched_rows`` and ``y0_rows`` are pytrees of numpy arrays with leading axis ``n``.
-    Work is spread over all local devices; each holds ``slots`` trajectories at a time.
+    Work is spread over all local devices; each holds up to ``slots`` trajectories at a time.
     """
-    devices = jax.local_devices()
-    per_device = max(1, min(slots, math.ceil(n / len(devices))))
-    devices = devices[: max(1, math.ceil(n / per_device))]
+    n_devices = max(1, min(len(jax.local_devices()), math.ceil(n / max(1, min(slots, n)))))
+    per_device = max(1, min(slots, math.ceil(n / n_devices)))
+    total = per_device * n_devices
     ts_dev = jnp.asarray(ts, dtype=jnp.float64)
     rule_t = (rule.tol, rule.gtol, float(rule.bound))
 
     first_b = jax.tree.map(lambda a: a[:1], batched_rows)
     first_y = jax.tree.map(lambda a: a[:1], y0_rows)
     obs_shape = jax.eval_shape(lambda b, y: jax.vmap(lambda bb, yy: observe(eqx.combine(bb, shared), yy))(b, y), first_b, first_y)
-    state_shape = jax.eval_shape(lambda b, y: jax.vmap(lambda bb, yy: dynamics.init(eqx.combine(bb, shared), yy))(b, y), first_b, first_y)
-
-    def empty_carry() -> dict[str, Any]:
-        rows = lambda tree: jax.tree.map(lambda a: np.zeros((per_device,) + a.shape[1:], a.dtype), tree)  # noqa: E731
-        return {
-            "batched": rows(first_b),
-            "state": rows(state_shape),
-            "buf": {k: np.zeros((per_device, len(ts)) + v.shape[1:], v.dtype) for k, v in obs_shape.items()},
-            "j": np.zeros(per_device, np.int64),
-            "active": np.zeros(per_device, bool),
-            "steps": np.zeros(per_device, np.int64),
-            "reason": np.zeros(per_device, np.int64),
-            "loss": np.zeros(per_device),
-            "gnorm": np.zeros(per_device),
-        }
+    state_shape = jax.eval_shape(
+        lambda b, y: jax.vmap(lambda bb, yy: dynamics.init(eqx.combine(bb, shared), yy))(b, y), first_b, first_y
+    )
+    rows_of = lambda tree: jax.tree.map(lambda a: np.zeros((total,) + a.shape[1:], a.dtype), tree)  # noqa: E731
+    carry: Any = {
+        "batched": rows_of(first_b),
+        "state": rows_of(state_shape),
+        "buf": {k: np.zeros((total, len(ts)) + v.shape[1:], v.dtype) for k, v in obs_shape.items()},
+        "j": np.zeros(total, np.int64),
+        "active": np.zeros(total, bool),
+        "steps": np.zeros(total, np.int64),
+        "reason": np.zeros(total, np.int64),
+        "loss": np.zeros(total),
+        "gnorm": np.zeros(total),
+    }
 
     out_obs = {k: np.zeros((n, len(ts)) + v.shape[1:], v.dtype) for k, v in obs_shape.items()}
     out_y = jax.tree.map(lambda a: np.zeros((n,) + a.shape[1:], a.dtype), first_y)
-    out = {name: np.zeros(n, dtype) for name, dtype in [("loss", float), ("gnorm", float), ("t", float), ("steps", np.int64), ("reason", np.int64)]}
-
+    out = {
+        name: np.zeros(n, dtype)
+        for name, dtype in [("loss", float), ("gnorm", float), ("t", float), ("steps", np.int64), ("reason", np.int64)]
+    }
+    owner = np.full(total, -1)
+    active = np.zeros(total, bool)
     next_row = 0
     finished = 0
-    owner = [np.full(per_device, -1) for _ in devices]
-    carries: list[Any] = [jax.device_put(empty_carry(), d) for d in devices]
-    pending: list[Any] = [None] * len(devices)
-
-    def dispatch(k: int, host_active: np.ndarray) -> None:
-        nonlocal next_row
-        free = np.flatnonzero(~host_active)[: max(0, n - next_row)]
-        fresh = np.zeros(per_device, bool)
+    while finished < n:
+        free = np.flatnonzero(~active)[: n - next_row]
+        fresh = np.zeros(total, bool)
         fresh[free] = True
-        rows = np.zeros(per_device, np.int64)
+        rows = np.zeros(total, np.int64)
         rows[free] = np.arange(next_row, next_row + len(free))
-        owner[k][free] = rows[free]
+        owner[free] = rows[free]
         next_row += len(free)
-        new_b = jax.tree.map(lambda a: a[rows], batched_rows)
-        new_y = jax.tree.map(lambda a: a[rows], y0_rows)
-        args = jax.device_put((fresh, new_b, new_y), devices[k])
-        pending[k] = _advance(shared, dynamics, rule_t, ts_dev, carries[k], *args, round_steps, observe)
-
-    for k in range(len(devices)):
-        dispatch(k, np.zeros(per_device, bool))
-    while any(p is not None for p in pending):
-        for k in range(len(devices)):
-            if pending[k] is None:
-                continue
-            c = pending[k]
-            carries[k] = c
-            active = np.asarray(c["active"])
-            done = (owner[k] >= 0) & ~active
-            if done.any():
-                rows = owner[k][done]
-                for name, buf in c["buf"].items():
-                    out_obs[name][rows] = np.asarray(buf)[done]
-                for dst, src in zip(jax.tree_util.tree_leaves(out_y), jax.tree_util.tree_leaves(c["state"]["y"]), strict=True):
-                    dst[rows] = np.asarray(src)[done]
-                out["loss"][rows] = np.asarray(c["loss"])[done]
-                out["gnorm"][rows] = np.asarray(c["gnorm"])[done]
-                out["t"][rows] = np.asarray(c["state"]["t"])[done]
-                out["steps"][rows] = np.asarray(c["steps"])[done]
-                out["reason"][rows] = np.asarray(c["reason"])[done]
-                owner[k][done] = -1
-                finished += int(done.sum())
-                if on_progress is not None:
-                    on_progress(int(done.sum()))
-            if active.any() or next_row < n:
-                dispatch(k, active)
-            else:
-                pending[k] = None
-    assert finished == n, (finished, n)
+        new_b = jax.tree.map(lambda a, rows=rows: a[rows], batched_rows)
+        new_y = jax.tree.map(lambda a, rows=rows: a[rows], y0_rows)
+        carry = _advance(shared, dynamics, rule_t, ts_dev, carry, fresh, new_b, new_y, round_steps, observe, n_devices)
+        active = np.asarray(carry["active"])
+        done = (owner >= 0) & ~active
+        if not done.any():
+            continue
+        rows = owner[done]
+        for name, buf in carry["buf"].items():
+            out_obs[name][rows] = np.asarray(buf)[done]
+        for dst, src in zip(jax.tree_util.tree_leaves(out_y), jax.tree_util.tree_leaves(carry["state"]["y"]), strict=True):
+            dst[rows] = np.asarray(src)[done]
+        out["loss"][rows] = np.asarray(carry["loss"])[done]
+        out["gnorm"][rows] = np.asarray(carry["gnorm"])[done]
+        out["t"][rows] = np.asarray(carry["state"]["t"])[done]
+        out["steps"][rows] = np.asarray(carry["steps"])[done]
+        out["reason"][rows] = np.asarray(carry["reason"])[done]
+        owner[done] = -1
+        finished += int(done.sum())
+        if on_progress is not None:
+            on_progress(int(done.sum()))
     return EnsembleResult(out_obs, out_y, out["loss"], out["gnorm"], out["t"], out["steps"], out["reason"])

@@ -11,7 +11,8 @@ from gflab._jax import jax_module
 from gflab.dynamics.base import AbstractDynamics
 from gflab.problems.base import AbstractProblem
 
-jax = jax_module()
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 SOLVERS: dict[str, type[dfx.AbstractAdaptiveSolver]] = {
@@ -65,20 +66,29 @@ class GradientFlow(AbstractDynamics):
         h0 = jnp.where((d0 < 1e-5) | (d1 < 1e-5), 1e-6, 0.01 * d0 / d1)
         h0 = jnp.minimum(h0, self.t1)
         solver_state = solver.init(term, t0, t0 + h0, y0, problem)
+        if solver_state is not None:
+            # FSAL state (first_step, f0): diffrax starts from f0 = 0 and a first-step flag;
+            # we already have f0 = -grad L(y0), and under vmap one flagged slot would make
+            # every slot re-evaluate its first stage.
+            solver_state = (jnp.array(False), f0)
         controller_state = (jnp.ones(()), jnp.ones(()), jnp.array(False))
         return {"y": y0, "t": t0, "h": h0, "solver": solver_state, "controller": controller_state}
 
-    def step(self, problem: AbstractProblem, state: dict[str, Any], t_limit: jax.Array) -> tuple[dict[str, Any], jax.Array, jax.Array]:
+    def step(
+        self, problem: AbstractProblem, state: dict[str, Any], t_limit: jax.Array
+    ) -> tuple[dict[str, Any], jax.Array, jax.Array]:
         term, solver, controller = self._parts()
+        error_order = solver.error_order(term)
+        assert error_order is not None  # every solver in SOLVERS is adaptive
         t0, h = state["t"], state["h"]
         h_eff = jnp.minimum(h, t_limit - t0)
         t1 = t0 + h_eff
         y1, y_error, _, solver_state, _ = solver.step(term, t0, t1, state["y"], problem, state["solver"], False)
         keep, next_t0, next_t1, _, controller_state, _ = controller.adapt_step_size(
-            t0, t1, state["y"], y1, problem, y_error, solver.order(term) + 1, state["controller"]
+            t0, t1, state["y"], y1, problem, y_error, error_order, state["controller"]
         )
         finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(leaf)) for leaf in jax.tree_util.tree_leaves((y1, y_error))]))
-        accepted = keep & finite
+        accepted = jnp.asarray(keep & finite)
         proposed = jnp.where(finite, next_t1 - next_t0, 0.25 * h_eff)
         # A step shortened to land on a save time does not shrink the next one.
         clipped = h_eff < h
@@ -93,6 +103,14 @@ class GradientFlow(AbstractDynamics):
         }
         failed = h_next < 1e-14 * (1.0 + jnp.abs(t0))
         return new_state, accepted, failed
+
+    def loss_and_grad_norm(self, problem: AbstractProblem, state: dict[str, Any]) -> tuple[jax.Array, jax.Array]:
+        """FSAL solvers (Tsit5, Dopri5, Bosh3) carry f(y) = -grad L(y) in their state
+        ``(first_step, f0)``: the gradient norm costs nothing, the loss one forward pass."""
+        if state["solver"] is None:
+            return problem.loss_and_grad_norm(state["y"])
+        f0 = state["solver"][1]
+        return problem.loss(state["y"]), jnp.sqrt(sum(jnp.sum(g**2) for g in jax.tree_util.tree_leaves(f0)))
 
     def save_slack(self) -> float | jax.Array:
         return 1e-9

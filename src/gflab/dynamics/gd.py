@@ -11,7 +11,8 @@ from gflab._jax import jax_module
 from gflab.dynamics.base import AbstractDynamics
 from gflab.problems.base import AbstractProblem
 
-jax = jax_module()
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 
@@ -32,7 +33,9 @@ class GradientDescent(AbstractDynamics):
     def init(self, problem: AbstractProblem, y0: Any) -> dict[str, Any]:
         return {"y": y0, "t": jnp.zeros(()), "k": jnp.zeros((), jnp.int64), "opt": self._optimizer().init(y0)}
 
-    def step(self, problem: AbstractProblem, state: dict[str, Any], t_limit: jax.Array) -> tuple[dict[str, Any], jax.Array, jax.Array]:
+    def step(
+        self, problem: AbstractProblem, state: dict[str, Any], t_limit: jax.Array
+    ) -> tuple[dict[str, Any], jax.Array, jax.Array]:
         grads = jax.grad(problem.loss)(state["y"])
         updates, opt_state = self._optimizer().update(grads, state["opt"], state["y"])
         k = state["k"] + 1

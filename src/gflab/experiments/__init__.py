@@ -9,8 +9,16 @@ from gflab.errors import BadInput
 
 # name -> (module, class, one-line summary); modules are imported on first use (JAX is heavy).
 REGISTRY: dict[str, tuple[str, str, str]] = {
-    "learnability": ("gflab.experiments.learnability", "Learnability", "fractions of targets learned / trapped by gradient flow with a zoo model (seed 000)"),
-    "sphere-obstruction": ("gflab.experiments.sphere_obstruction", "SphereObstruction", "Theorem 4: a W-sphere of targets holds a non-learned one when W < d (seed 000)"),
+    "learnability": (
+        "gflab.experiments.learnability",
+        "Learnability",
+        "fractions of targets learned / trapped by gradient flow with a zoo model (seed 000)",
+    ),
+    "sphere-obstruction": (
+        "gflab.experiments.sphere_obstruction",
+        "SphereObstruction",
+        "Theorem 4: a W-sphere of targets holds a non-learned one when W < d (seed 000)",
+    ),
 }
 
 
@@ -22,7 +30,9 @@ def get_experiment(name: str) -> Any:
     return getattr(importlib.import_module(module), cls)()
 
 
-def run(experiment: str, params: dict[str, Any] | None = None, *, out: str = "gflab-runs", force: bool = False, progress: bool = False) -> dict[str, Any]:
+def run(
+    experiment: str, params: dict[str, Any] | None = None, *, out: str = "gflab-runs", force: bool = False, progress: bool = False
+) -> dict[str, Any]:
     """Run one experiment through the store; returns the summary (the ``--json`` object)."""
     from gflab.store import Store
 

@@ -20,7 +20,8 @@ from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
 from gflab.problems.curves import MODEL_NAMES, AbstractCurveModel, CurveFit, check_dims, make_model
 from gflab.simulation import Save, Stop, Trajectory, simulate
 
-jax = jax_module()
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 ZooModel = Literal["sin-curve", "linear", "trig", "poly"]
@@ -74,7 +75,15 @@ def build_model(spec: CurveFlowSpec, name: str) -> AbstractCurveModel:
     return make_model(name, d=spec.d, W=spec.W, seed=spec.seed, terms=spec.terms, degree=spec.degree)
 
 
-def fit_targets(model: AbstractCurveModel, targets: np.ndarray, spec: CurveFlowSpec, *, save: Save = Save(), progress: bool = False, label: str = "targets") -> Trajectory:
+def fit_targets(
+    model: AbstractCurveModel,
+    targets: np.ndarray,
+    spec: CurveFlowSpec,
+    *,
+    save: Save = Save(),
+    progress: bool = False,
+    label: str = "targets",
+) -> Trajectory:
     """Gradient flow (or GD) for each row of ``targets`` from w0, through :func:`simulate`."""
     problem = CurveFit(model=model, target=jnp.asarray(targets))
     return simulate(
@@ -110,7 +119,9 @@ class Learnability(Experiment):
         model = build_model(spec, spec.model)
         targets = sample_targets(spec)
         save = Save.logspace(1e-2, spec.t1, 24)
-        traj = fit_targets(model, targets, spec, save=Save(ts=save.ts, observables=("loss",)), progress=progress, label=f"{spec.model}: targets")
+        traj = fit_targets(
+            model, targets, spec, save=Save(ts=save.ts, observables=("loss",)), progress=progress, label=f"{spec.model}: targets"
+        )
         fractions = verdict_fractions(traj.verdict)
         not_learned = traj.verdict != 0
         trapped_share = float(np.mean(traj.verdict[not_learned] == 1)) if not_learned.any() else float("nan")
@@ -182,20 +193,32 @@ def _final_loss_figure(traj: Trajectory, spec: LearnabilitySpec) -> Any:
     return fig
 
 
-def _trajectory_figure(model: AbstractCurveModel, spec: LearnabilitySpec, shown: np.ndarray, paths: Trajectory, finals: np.ndarray) -> Any:
+def _trajectory_figure(
+    model: AbstractCurveModel, spec: LearnabilitySpec, shown: np.ndarray, paths: Trajectory, finals: np.ndarray
+) -> Any:
     from gflab.plots import VERDICT_COLORS, figure
 
     fig, ax = figure(width=5.5, height=5.0)
     image = curve_points(model, _w_range(np.asarray(finals), spec.w0))
     style = "-" if model.W == 1 else "."
-    ax.plot(image[:, 0], image[:, 1], style, color="0.75", lw=0.6, ms=0.6, label="image of Phi" + (" (first 2 coords)" if spec.d > 2 else ""))
+    ax.plot(
+        image[:, 0],
+        image[:, 1],
+        style,
+        color="0.75",
+        lw=0.6,
+        ms=0.6,
+        label="image of Phi" + (" (first 2 coords)" if spec.d > 2 else ""),
+    )
     for i in range(len(shown)):
         out = paths.observations["output"][i]
         color = VERDICT_COLORS[paths.verdict[i]]
         ax.plot(out[:, 0], out[:, 1], color=color, lw=1.2)
         ax.plot(out[-1, 0], out[-1, 1], "o", color=color, ms=4)
         ax.plot(shown[i, 0], shown[i, 1], "x", color=color, ms=7)
-    ax.set(xlim=(-1.6 * spec.box, 1.6 * spec.box), ylim=(-1.6 * spec.box, 1.6 * spec.box), aspect="equal", xlabel="x1", ylabel="x2")
+    ax.set(
+        xlim=(-1.6 * spec.box, 1.6 * spec.box), ylim=(-1.6 * spec.box, 1.6 * spec.box), aspect="equal", xlabel="x1", ylabel="x2"
+    )
     ax.set_title(f"{spec.model}: Phi(w(t)) (lines) and targets (x)", fontsize=10)
     return fig
 
@@ -205,7 +228,15 @@ def _verdict_map_figure(model: AbstractCurveModel, spec: LearnabilitySpec, axis:
 
     fig, ax = figure(width=5.5, height=5.0)
     n = len(axis)
-    ax.imshow(grid_traj.verdict.reshape(n, n), origin="lower", extent=(axis[0], axis[-1], axis[0], axis[-1]), cmap=VERDICT_CMAP, vmin=-0.5, vmax=3.5, interpolation="nearest")
+    ax.imshow(
+        grid_traj.verdict.reshape(n, n),
+        origin="lower",
+        extent=(axis[0], axis[-1], axis[0], axis[-1]),
+        cmap=VERDICT_CMAP,
+        vmin=-0.5,
+        vmax=3.5,
+        interpolation="nearest",
+    )
     image = curve_points(model, _w_range(np.asarray(grid_traj.final_params), spec.w0))
     ax.plot(image[:, 0], image[:, 1], "-" if model.W == 1 else ".", color="k", lw=0.4, ms=0.5)
     ax.set(xlim=(axis[0], axis[-1]), ylim=(axis[0], axis[-1]), aspect="equal", xlabel="f1", ylabel="f2")

@@ -24,7 +24,8 @@ from gflab.experiments.learnability import CurveFlowSpec, ZooModel, build_model,
 from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
 from gflab.problems.curves import AbstractCurveModel, check_dims
 
-jax = jax_module()
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 
@@ -39,7 +40,7 @@ class SphereSpec(CurveFlowSpec):
     @model_validator(mode="after")
     def _dims(self) -> SphereSpec:
         for name in self.models:
-            W = check_dims(name, self.d, self.W)  # noqa: N806
+            W = check_dims(name, self.d, self.W)
             if not W < self.d:
                 raise BadInput("models", f"{name} has W = {W}, not below d = {self.d}")
             if W > 2:
@@ -47,7 +48,7 @@ class SphereSpec(CurveFlowSpec):
         return self
 
 
-def sphere_points(W: int, d: int, n: int) -> np.ndarray:  # noqa: N803
+def sphere_points(W: int, d: int, n: int) -> np.ndarray:
     """n unit vectors on the W-sphere inside the first W+1 coordinates of R^d (W in {1, 2})."""
     points = np.zeros((n, d))
     if W == 1:
@@ -62,7 +63,7 @@ def sphere_points(W: int, d: int, n: int) -> np.ndarray:  # noqa: N803
     return points
 
 
-def neighbour_pairs(W: int, unit: np.ndarray) -> np.ndarray:  # noqa: N803
+def neighbour_pairs(W: int, unit: np.ndarray) -> np.ndarray:
     """Index pairs of neighbouring sample points on the sphere."""
     n = len(unit)
     if W == 1:
@@ -97,8 +98,10 @@ class SphereObstruction(Experiment):
         }
         return Result(metrics=metrics, table=pd.concat(rows, ignore_index=True), figures=figures)
 
-    def _one_model(self, model: AbstractCurveModel, name: str, spec: SphereSpec, progress: bool) -> tuple[dict[str, Any], pd.DataFrame, Any]:
-        W = model.W  # noqa: N806
+    def _one_model(
+        self, model: AbstractCurveModel, name: str, spec: SphereSpec, progress: bool
+    ) -> tuple[dict[str, Any], pd.DataFrame, Any]:
+        W = model.W
         unit = sphere_points(W, spec.d, spec.n_points)
         centre = np.full(spec.d, spec.centre)
         traj = fit_targets(model, centre + spec.radius * unit, spec, progress=progress, label=f"{name}: sphere")
@@ -127,13 +130,23 @@ class SphereObstruction(Experiment):
                 "located_verdict": VERDICT_NAMES[traj.verdict[worst]],
                 "jump_size": 0.0,
             }
-        found |= {"W": W, "n_jumps": int(len(jumps)), "fractions": verdict_fractions(traj.verdict)}
-        frame = pd.DataFrame({"model": name, "point": np.arange(len(unit)), "final_loss": traj.final_loss, "verdict": traj.verdict_names})
+        found |= {"W": W, "n_jumps": len(jumps), "fractions": verdict_fractions(traj.verdict)}
+        frame = pd.DataFrame(
+            {"model": name, "point": np.arange(len(unit)), "final_loss": traj.final_loss, "verdict": traj.verdict_names}
+        )
         for k in range(spec.d):
             frame[f"target_{k}"] = centre[k] + spec.radius * unit[:, k]
         return found, frame, _sphere_figure(model, name, spec, centre, unit, traj, limits, found)
 
-    def _bisect(self, model: AbstractCurveModel, spec: SphereSpec, centre: np.ndarray, unit: np.ndarray, limits: np.ndarray, jumps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _bisect(
+        self,
+        model: AbstractCurveModel,
+        spec: SphereSpec,
+        centre: np.ndarray,
+        unit: np.ndarray,
+        limits: np.ndarray,
+        jumps: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Halve each arc, keeping the half whose ends have different limits."""
         a, b = unit[jumps[:, 0]].copy(), unit[jumps[:, 1]].copy()
         limit_a, limit_b = limits[jumps[:, 0]].copy(), limits[jumps[:, 1]].copy()
@@ -154,7 +167,16 @@ class SphereObstruction(Experiment):
         return located, traj.final_loss, traj.verdict, np.linalg.norm(limit_a - limit_b, axis=1)
 
 
-def _sphere_figure(model: AbstractCurveModel, name: str, spec: SphereSpec, centre: np.ndarray, unit: np.ndarray, traj: Any, limits: np.ndarray, found: dict[str, Any]) -> Any:
+def _sphere_figure(
+    model: AbstractCurveModel,
+    name: str,
+    spec: SphereSpec,
+    centre: np.ndarray,
+    unit: np.ndarray,
+    traj: Any,
+    limits: np.ndarray,
+    found: dict[str, Any],
+) -> Any:
     from gflab.experiments.learnability import _w_range, curve_points
     from gflab.plots import VERDICT_COLORS, figure
 

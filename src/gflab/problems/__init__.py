@@ -14,8 +14,8 @@ from gflab.problems.curves import (
 )
 
 __all__ = [
-    "AbstractProblem",
     "AbstractCurveModel",
+    "AbstractProblem",
     "CurveFit",
     "CustomModel",
     "LinearModel",

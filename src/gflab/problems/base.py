@@ -9,7 +9,8 @@ import equinox as eqx
 
 from gflab._jax import jax_module
 
-jax = jax_module()
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 Params = Any

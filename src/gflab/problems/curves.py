@@ -20,7 +20,8 @@ from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.problems.base import AbstractProblem
 
-jax = jax_module()
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 ModelName = Literal["sin-curve", "linear", "trig", "poly"]
@@ -141,7 +142,7 @@ class CustomModel(AbstractCurveModel):
         return jnp.asarray(self.fn(w)).reshape(self.n_out)
 
 
-def custom(fn: Callable[[jax.Array], jax.Array], W: int, d: int) -> CustomModel:  # noqa: N803
+def custom(fn: Callable[[jax.Array], jax.Array], W: int, d: int) -> CustomModel:
     """Wrap a JAX-traceable ``fn: R^W -> R^d`` as a model.
 
     Example:
@@ -191,11 +192,11 @@ def default_W(name: str, d: int) -> int:  # noqa: N802
     return {"sin-curve": 1, "linear": d}.get(name, max(1, min(2, d - 1)))
 
 
-def check_dims(name: str, d: int, W: int | None) -> int:  # noqa: N803
+def check_dims(name: str, d: int, W: int | None) -> int:
     """The model's W for target dimension d; :class:`BadInput` if (name, W, d) is impossible."""
     if name not in MODEL_NAMES:
         raise BadInput("model", f"unknown model {name!r}; accepted: {', '.join(MODEL_NAMES)}")
-    W = default_W(name, d) if W is None else W  # noqa: N806
+    W = default_W(name, d) if W is None else W
     if name == "sin-curve" and (W != 1 or d < 2):
         raise BadInput("W, d", f"sin-curve has W = 1 and needs d >= 2 (got W={W}, d={d})")
     if name == "linear" and W != d:
@@ -203,13 +204,13 @@ def check_dims(name: str, d: int, W: int | None) -> int:  # noqa: N803
     return W
 
 
-def make_model(name: str, d: int, W: int | None = None, seed: int = 0, terms: int = 3, degree: int = 3) -> AbstractCurveModel:  # noqa: N803
+def make_model(name: str, d: int, W: int | None = None, seed: int = 0, terms: int = 3, degree: int = 3) -> AbstractCurveModel:
     """Build a named zoo model; random coefficients come from ``seed``.
 
     ``terms`` is the number of sines per output of ``trig``; ``degree`` the total degree of
     ``poly``. Raises :class:`BadInput` for an unknown name or an impossible (W, d).
     """
-    W = check_dims(name, d, W)  # noqa: N806
+    W = check_dims(name, d, W)
     rng = np.random.default_rng(seed)
     if name == "sin-curve":
         return SinCurve(frequencies=jnp.asarray(sin_curve_frequencies(d)))
@@ -225,6 +226,4 @@ def make_model(name: str, d: int, W: int | None = None, seed: int = 0, terms: in
         return TrigModel(a=jnp.asarray(a), b=jnp.asarray(b), c=jnp.asarray(c))
     exponents = tuple(e for e in np.ndindex(*([degree + 1] * W)) if 0 < sum(e) <= degree)
     coefficients = rng.normal(size=(d, len(exponents))) / math.sqrt(len(exponents))
-    return PolynomialModel(
-        coefficients=jnp.asarray(coefficients), exponents=tuple(tuple(int(x) for x in e) for e in exponents)
-    )
+    return PolynomialModel(coefficients=jnp.asarray(coefficients), exponents=tuple(tuple(int(x) for x in e) for e in exponents))

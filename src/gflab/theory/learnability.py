@@ -16,7 +16,7 @@ from __future__ import annotations
 PAPER = "Yarotsky 2024, Learnability of high-dimensional targets by two-parameter models and gradient flow"
 
 
-def learned_fraction(model: str, W: int, d: int) -> float:  # noqa: N803
+def learned_fraction(model: str, W: int, d: int) -> float:
     """Predicted fraction of targets (law with a density) learned by gradient flow."""
     if model == "linear" and W == d:
         return 1.0
@@ -25,6 +25,6 @@ def learned_fraction(model: str, W: int, d: int) -> float:  # noqa: N803
     raise ValueError(f"no prediction for model {model!r} with W={W}, d={d}")
 
 
-def sphere_has_nonlearnable_target(W: int, d: int) -> bool:  # noqa: N803
+def sphere_has_nonlearnable_target(W: int, d: int) -> bool:
     """Theorem 4: a W-sphere of targets contains a non-learnable one whenever W < d."""
     return W < d
