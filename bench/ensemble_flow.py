@@ -71,40 +71,29 @@ def main() -> None:
     import_s = time.perf_counter() - start
     start = time.perf_counter()
 
-    if args.no_refill:
-        import gflab.dynamics.engine as engine
+    def run_gflab() -> object:
+        return simulate(
+            CurveFit(model, jnp.asarray(targets)),
+            GradientFlow(rtol=RTOL, atol=ATOL, t1=args.t1),
+            jnp.asarray(w0),
+            over=lambda p: p.target,
+            stop=Stop(tol=TOL, gtol=GTOL),
+            slots=args.slots,
+            round_steps=10**9 if args.no_refill else 64,  # 10^9: a slot set runs until all its members stop
+        )
 
-        engine_round = 10**9
-        original = engine.run_ensemble
-        engine.run_ensemble = lambda *p, **k: original(*p, **(k | {"round_steps": engine_round}))
-        import gflab.simulation as simulation
-
-        simulation.run_ensemble = engine.run_ensemble
-    traj = simulate(
-        CurveFit(model, jnp.asarray(targets)),
-        GradientFlow(rtol=RTOL, atol=ATOL, t1=args.t1),
-        jnp.asarray(w0),
-        over=lambda p: p.target,
-        stop=Stop(tol=TOL, gtol=GTOL),
-        slots=args.slots,
-    )
+    traj = run_gflab()
     gflab_s = time.perf_counter() - start
     import jax
 
     gflab_rate = args.n / gflab_s
     cache = "persistent cache " + ("on" if jax.config.jax_compilation_cache_dir else "off")
     print(
-        f"gflab    {gflab_rate:10.0f} traj/s  ({args.n} targets, {gflab_s:.2f} s incl. compile [{cache}]; imports {import_s:.2f} s apart; {len(jax.local_devices())} devices, refill={'off' if args.no_refill else 'on'})"
+        f"gflab    {gflab_rate:10.0f} traj/s  ({args.n} targets, {gflab_s:.2f} s incl. compile [{cache}]; imports {import_s:.2f} s apart; "
+        f"{len(jax.local_devices())} devices, refill={'off' if args.no_refill else 'on'})"
     )
     start = time.perf_counter()
-    simulate(
-        CurveFit(model, jnp.asarray(targets)),
-        GradientFlow(rtol=RTOL, atol=ATOL, t1=args.t1),
-        jnp.asarray(w0),
-        over=lambda p: p.target,
-        stop=Stop(tol=TOL, gtol=GTOL),
-        slots=args.slots,
-    )
+    run_gflab()
     warm = time.perf_counter() - start
     print(f"gflab    {args.n / warm:10.0f} traj/s  (second call, compiled: {warm:.2f} s)")
     if args.skip_baselines:

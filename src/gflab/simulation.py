@@ -16,7 +16,7 @@ import numpy as np
 
 from gflab._jax import jax_module
 from gflab.dynamics.base import AbstractDynamics
-from gflab.dynamics.engine import StopRule, run_ensemble
+from gflab.dynamics.engine import EnsembleResult, StopRule, run_ensemble
 from gflab.errors import BadInput
 from gflab.measure.verdicts import VERDICT_NAMES, classify
 from gflab.problems.base import AbstractProblem
@@ -111,6 +111,7 @@ def simulate(
     over: Callable[[Any], Any] | None = None,
     y0_batched: bool = False,
     slots: int = 1024,
+    round_steps: int = 64,
     progress: bool = False,
     description: str = "simulate",
 ) -> Trajectory:
@@ -125,6 +126,7 @@ def simulate(
         over: selector of the problem leaves with a leading ensemble axis, e.g.
             ``lambda p: p.target``.
         slots: trajectories held at once per device (bounds memory).
+        round_steps: step attempts between two refills of finished slots.
         progress: draw a rich progress bar on stderr.
 
     Returns:
@@ -155,35 +157,24 @@ def simulate(
     y0_rows = jax.tree.map(lambda x: np.asarray(x) if y0_batched else np.broadcast_to(np.asarray(x), (n,) + np.shape(x)), y0)
 
     rule = StopRule(stop.tol, stop.gtol, stop.bound)
-    observer = _Observer(save.observables)
+
+    def run(on_progress: Callable[[int], None] | None) -> EnsembleResult:
+        return run_ensemble(
+            shared, batched_rows, y0_rows, n, dynamics, ts, rule, _Observer(save.observables),
+            slots=slots, round_steps=round_steps, on_progress=on_progress,
+        )  # fmt: skip
+
     if progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         from gflab.console import stderr_console
 
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr_console(),
-            transient=True,
-        ) as bar:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=stderr_console(), transient=True) as bar:
             task = bar.add_task(description, total=n)
-            result = run_ensemble(
-                shared,
-                batched_rows,
-                y0_rows,
-                n,
-                dynamics,
-                ts,
-                rule,
-                observer,
-                slots=slots,
-                on_progress=lambda k: bar.advance(task, k),
-            )
+            result = run(lambda k: bar.advance(task, k))
     else:
-        result = run_ensemble(shared, batched_rows, y0_rows, n, dynamics, ts, rule, observer, slots=slots)
+        result = run(None)
     verdict = classify(result.final_loss, result.final_grad_norm, result.reason, tol=stop.tol, gtol=stop.gtol)
     take = (lambda a: a[0]) if single else (lambda a: a)
     return Trajectory(
