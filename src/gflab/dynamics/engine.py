@@ -219,7 +219,12 @@ def run_ensemble(
     ``batched_rows`` and ``y0_rows`` are pytrees of numpy arrays with leading axis ``n``.
     Work is spread over all local devices; each holds up to ``slots`` trajectories at a time.
     """
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
     n_devices = max(1, min(len(jax.local_devices()), math.ceil(n / max(1, min(slots, n)))))
+    # Every round's inputs carry the same sharding, so all rounds share one executable
+    # (host arrays on the first round and sharded outputs later would compile twice).
+    by_slot = NamedSharding(Mesh(np.asarray(jax.local_devices()[:n_devices]), ("slots",)), PartitionSpec("slots"))
     per_device = max(1, min(slots, math.ceil(n / n_devices)))
     total = per_device * n_devices
     ts_dev = jnp.asarray(ts, dtype=jnp.float64)
@@ -264,7 +269,8 @@ def run_ensemble(
         next_row += len(free)
         new_b = jax.tree.map(lambda a, rows=rows: a[rows], batched_rows)
         new_y = jax.tree.map(lambda a, rows=rows: a[rows], y0_rows)
-        carry = _advance(shared, dynamics, rule_t, ts_dev, carry, fresh, new_b, new_y, round_steps, observe, n_devices)
+        inputs = jax.device_put((carry, fresh, new_b, new_y), by_slot)
+        carry = _advance(shared, dynamics, rule_t, ts_dev, *inputs, round_steps, observe, n_devices)
         active = np.asarray(carry["active"])
         done = (owner >= 0) & ~active
         if not done.any():
