@@ -110,8 +110,8 @@ def simulate(
     stop: Stop = Stop(),
     over: Callable[[Any], Any] | None = None,
     y0_batched: bool = False,
-    slots: int = 1024,
-    round_steps: int = 64,
+    slots: int = 512,
+    round_steps: int = 32,
     progress: bool = False,
     description: str = "simulate",
 ) -> Trajectory:

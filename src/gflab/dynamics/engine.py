@@ -210,8 +210,8 @@ def run_ensemble(
     rule: StopRule,
     observe: Callable[[AbstractProblem, Any], dict[str, jax.Array]],
     *,
-    slots: int = 1024,
-    round_steps: int = 64,
+    slots: int = 512,
+    round_steps: int = 32,
     on_progress: Callable[[int], None] | None = None,
 ) -> EnsembleResult:
     """Run ``n`` trajectories; row ``i`` uses ``batched_rows[i]`` combined with ``shared``.
@@ -269,8 +269,8 @@ def run_ensemble(
         next_row += len(free)
         new_b = jax.tree.map(lambda a, rows=rows: a[rows], batched_rows)
         new_y = jax.tree.map(lambda a, rows=rows: a[rows], y0_rows)
-        inputs = jax.device_put((carry, fresh, new_b, new_y), by_slot)
-        carry = _advance(shared, dynamics, rule_t, ts_dev, *inputs, round_steps, observe, n_devices)
+        carry, fresh_d, new_b, new_y = jax.device_put((carry, fresh, new_b, new_y), by_slot)
+        carry = _advance(shared, dynamics, rule_t, ts_dev, carry, fresh_d, new_b, new_y, round_steps, observe, n_devices)
         active = np.asarray(carry["active"])
         done = (owner >= 0) & ~active
         if not done.any():
