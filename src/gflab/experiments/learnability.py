@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 from gflab._jax import jax_module
 from gflab.experiments.base import Experiment, Result, Spec
 from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
-from gflab.problems.curves import MODEL_NAMES, AbstractCurveModel, CurveFit, check_dims, make_model
+from gflab.problems.curves import FREE_W_MODELS, MODEL_NAMES, AbstractCurveModel, CurveFit, check_dims, make_model
 from gflab.simulation import Save, Stop, Trajectory, simulate
 
 jax_module()  # float64 and host devices, before JAX is first used
@@ -72,7 +72,9 @@ class LearnabilitySpec(CurveFlowSpec):
 
 
 def build_model(spec: CurveFlowSpec, name: str) -> AbstractCurveModel:
-    return make_model(name, d=spec.d, W=spec.W, seed=spec.seed, terms=spec.terms, degree=spec.degree)
+    """The zoo model ``name``; the spec's W applies to the models whose W is free."""
+    W = spec.W if name in FREE_W_MODELS else None
+    return make_model(name, d=spec.d, W=W, seed=spec.seed, terms=spec.terms, degree=spec.degree)
 
 
 def fit_targets(

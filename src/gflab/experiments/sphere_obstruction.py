@@ -22,7 +22,7 @@ from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
 from gflab.experiments.learnability import CurveFlowSpec, ZooModel, build_model, fit_targets
 from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
-from gflab.problems.curves import AbstractCurveModel, check_dims
+from gflab.problems.curves import FREE_W_MODELS, AbstractCurveModel, check_dims
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
@@ -30,7 +30,9 @@ import jax.numpy as jnp  # noqa: E402
 
 
 class SphereSpec(CurveFlowSpec):
-    models: tuple[ZooModel, ...] = Field(("sin-curve", "trig", "poly"), min_length=1, description="zoo models (each needs W < d)")
+    models: tuple[ZooModel, ...] = Field(
+        ("sin-curve", "trig", "poly"), min_length=1, description="zoo models (each needs W < d); W applies to trig and poly"
+    )
     centre: float = Field(0.0, description="every coordinate of the sphere's centre")
     radius: float = Field(0.8, gt=0)
     n_points: int = Field(400, ge=8, le=100_000, description="targets sampled on the sphere")
@@ -40,7 +42,7 @@ class SphereSpec(CurveFlowSpec):
     @model_validator(mode="after")
     def _dims(self) -> SphereSpec:
         for name in self.models:
-            W = check_dims(name, self.d, self.W)
+            W = check_dims(name, self.d, self.W if name in FREE_W_MODELS else None)
             if not W < self.d:
                 raise BadInput("models", f"{name} has W = {W}, not below d = {self.d}")
             if W > 2:

@@ -26,6 +26,7 @@ import jax.numpy as jnp  # noqa: E402
 
 ModelName = Literal["sin-curve", "linear", "trig", "poly"]
 MODEL_NAMES: tuple[str, ...] = ("sin-curve", "linear", "trig", "poly")
+FREE_W_MODELS: tuple[str, ...] = ("trig", "poly")  # W is a parameter; sin-curve has W = 1, linear W = d
 
 
 class AbstractCurveModel(eqx.Module):
