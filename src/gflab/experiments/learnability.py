@@ -174,9 +174,13 @@ def curve_points(model: AbstractCurveModel, w_range: tuple[float, float], num: i
 
 
 def _w_range(final_params: np.ndarray, w0: float) -> tuple[float, float]:
+    """Parameters drawn: what the trajectories visited, and at least |w - w0| <= 15 for curves
+    (|w - w0| <= 3 for surfaces) so that a dense curve like the sin-curve shows as dense."""
     finite = final_params[np.isfinite(final_params)]
     span = float(np.max(np.abs(finite - w0))) if finite.size else 1.0
-    return (w0 - 1.2 * span - 0.5, w0 + 1.2 * span + 0.5)
+    floor = 15.0 if final_params.ndim == 1 or final_params.shape[-1] == 1 else 3.0
+    half = max(1.2 * span + 0.5, floor)
+    return (w0 - half, w0 + half)
 
 
 def _final_loss_figure(traj: Trajectory, spec: LearnabilitySpec) -> Any:
