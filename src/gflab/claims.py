@@ -76,7 +76,7 @@ def _lookup(metrics: dict[str, Any], path: str) -> float | None:
         if not isinstance(value, dict) or part not in value:
             return None
         value = value[part]
-    return float(value) if isinstance(value, int | float) and value is not None else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 _SIN = {"model": "sin-curve", "d": 2, "n_targets": 10_000, "w0": 0.0}

@@ -8,7 +8,7 @@ selector) and/or pass ``y0_batched=True``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import equinox as eqx
@@ -16,7 +16,7 @@ import numpy as np
 
 from gflab._jax import jax_module
 from gflab.dynamics.base import AbstractDynamics
-from gflab.dynamics.engine import EnsembleResult, StopRule, run_ensemble
+from gflab.dynamics.engine import EnsembleResult, Stop, run_ensemble
 from gflab.errors import BadInput
 from gflab.measure.verdicts import VERDICT_NAMES, classify
 from gflab.problems.base import AbstractProblem
@@ -40,16 +40,6 @@ class Save:
         """Log-spaced save times from t_min to t1 (with t = 0 first), for dynamics spanning decades."""
         grid = np.geomspace(t_min, t1, num)
         return Save(ts=tuple(([0.0] if include_zero else []) + grid.tolist()))
-
-
-@dataclass(frozen=True)
-class Stop:
-    """Stop events: ``loss < tol`` (learned), ``|grad| < gtol`` (critical point), divergence
-    (non-finite, or any of loss, |grad|, |params| beyond ``bound``)."""
-
-    tol: float | None = None
-    gtol: float | None = None
-    bound: float = 1e8
 
 
 @dataclass(frozen=True)
@@ -85,7 +75,6 @@ class Trajectory:
     steps: np.ndarray
     reason: np.ndarray
     verdict: np.ndarray
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def verdict_names(self) -> np.ndarray:
@@ -144,6 +133,8 @@ def simulate(
     ts = np.asarray(save.ts, dtype=np.float64)
     if ts.ndim != 1 or np.any(np.diff(ts) <= 0) or (ts.size and (ts[0] < 0 or ts[-1] > dynamics.t1 * (1 + 1e-12))):
         raise BadInput("save.ts", f"must increase strictly within [0, t1={dynamics.t1}]")
+    if slots < 1 or round_steps < 1:
+        raise BadInput("slots, round_steps", f"must be positive (got slots={slots}, round_steps={round_steps})")
     mask = _ensemble_mask(problem, over)
     batched, shared = eqx.partition(problem, mask)
     batched_leaves = [np.asarray(x) for x in jax.tree_util.tree_leaves(batched)]
@@ -156,11 +147,9 @@ def simulate(
     batched_rows = jax.tree.map(lambda x: np.asarray(x)[None] if single else np.asarray(x), batched)
     y0_rows = jax.tree.map(lambda x: np.asarray(x) if y0_batched else np.broadcast_to(np.asarray(x), (n,) + np.shape(x)), y0)
 
-    rule = StopRule(stop.tol, stop.gtol, stop.bound)
-
     def run(on_progress: Callable[[int], None] | None) -> EnsembleResult:
         return run_ensemble(
-            shared, batched_rows, y0_rows, n, dynamics, ts, rule, _Observer(save.observables),
+            shared, batched_rows, y0_rows, n, dynamics, ts, stop, _Observer(save.observables),
             slots=slots, round_steps=round_steps, on_progress=on_progress,
         )  # fmt: skip
 
@@ -187,7 +176,6 @@ def simulate(
         steps=take(result.steps),
         reason=take(result.reason),
         verdict=take(verdict),
-        meta={"n": n, "single": single},
     )
 
 

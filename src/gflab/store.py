@@ -103,11 +103,12 @@ class Store:
             json.dumps({"experiment": experiment, "params": full_params, "version": SPEC_VERSION}, indent=2, sort_keys=True)
         )
         result.table.to_parquet(tmp / "metrics.parquet", index=False)
-        for name, fig in result.figures.items():
-            fig.savefig(tmp / f"{name}.png", dpi=110)
+        if result.figures:
             import matplotlib.pyplot as plt
 
-            plt.close(fig)
+            for name, fig in result.figures.items():
+                fig.savefig(tmp / f"{name}.png", dpi=110)
+                plt.close(fig)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
         self._publish(tmp, final)
         if progress:

@@ -25,18 +25,20 @@ from gflab.problems.base import AbstractProblem
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
+from jax.sharding import Mesh, NamedSharding, PartitionSpec  # noqa: E402
 
 # Why a trajectory stopped.
 RUNNING, LOSS_BELOW_TOL, GRAD_BELOW_GTOL, DIVERGED, REACHED_T1, MAX_STEPS = range(6)
 
 
 @dataclass(frozen=True)
-class StopRule:
-    """Thresholds of the stop events (None switches one off)."""
+class Stop:
+    """Stop events: ``loss < tol`` (learned), ``|grad| < gtol`` (critical point), divergence
+    (non-finite, or any of loss, |grad|, |params| beyond ``bound``). None switches one off."""
 
-    tol: float | None
-    gtol: float | None
-    bound: float
+    tol: float | None = None
+    gtol: float | None = None
+    bound: float = 1e8
 
 
 def _where(mask: jax.Array, new: Any, old: Any) -> Any:
@@ -53,7 +55,7 @@ def _first_bad(values: jax.Array, bound: float) -> jax.Array:
 def _advance_local(
     shared: AbstractProblem,
     dynamics: AbstractDynamics,
-    rule: tuple[float | None, float | None, float],
+    stop: Stop,
     ts: jax.Array,
     carry: dict[str, Any],
     fresh: jax.Array,
@@ -63,7 +65,7 @@ def _advance_local(
     observe: Callable[[AbstractProblem, Any], dict[str, jax.Array]],
 ) -> dict[str, Any]:
     """Refill the ``fresh`` slots, then run up to ``round_steps`` attempts on every slot."""
-    tol, gtol, bound = rule
+    tol, gtol, bound = stop.tol, stop.gtol, stop.bound
     n_save = ts.shape[0]
     slack = dynamics.save_slack()
     ts_pad = jnp.concatenate([ts, jnp.full((1,), jnp.inf)])  # ts_pad[n_save]: no save pending
@@ -155,15 +157,15 @@ def _advance_local(
 def _advance(
     shared: AbstractProblem,
     dynamics: AbstractDynamics,
-    rule: tuple[float | None, float | None, float],
+    stop: Stop,
     ts: jax.Array,
     carry: dict[str, Any],
-    fresh: jax.Array | np.ndarray,
+    fresh: jax.Array,
     new_batched: Any,
     new_y0: Any,
     round_steps: int,
     observe: Callable[[AbstractProblem, Any], dict[str, jax.Array]],
-    n_devices: int,
+    mesh: Mesh,
 ) -> dict[str, Any]:
     """:func:`_advance_local` on every device at once, each on its own share of the slots.
 
@@ -171,15 +173,12 @@ def _advance(
     device whose slots are all finished stops early. Slot arrays are split on their first
     axis; the problem's shared arrays and the save grid are replicated.
     """
-    from jax.sharding import Mesh, PartitionSpec
-
     arrays, static = eqx.partition((shared, dynamics), eqx.is_array)
 
     def local(arrays: Any, ts: jax.Array, carry: Any, fresh: Any, new_batched: Any, new_y0: Any) -> Any:
         shared_, dynamics_ = eqx.combine(arrays, static)
-        return _advance_local(shared_, dynamics_, rule, ts, carry, fresh, new_batched, new_y0, round_steps, observe)
+        return _advance_local(shared_, dynamics_, stop, ts, carry, fresh, new_batched, new_y0, round_steps, observe)
 
-    mesh = Mesh(np.asarray(jax.local_devices()[:n_devices]), ("slots",))
     slots, replicated = PartitionSpec("slots"), PartitionSpec()
     sharded = jax.shard_map(
         local, mesh=mesh, in_specs=(replicated, replicated, slots, slots, slots, slots), out_specs=slots, check_vma=False
@@ -207,7 +206,7 @@ def run_ensemble(
     n: int,
     dynamics: AbstractDynamics,
     ts: np.ndarray,
-    rule: StopRule,
+    stop: Stop,
     observe: Callable[[AbstractProblem, Any], dict[str, jax.Array]],
     *,
     slots: int = 512,
@@ -219,16 +218,14 @@ def run_ensemble(
     ``batched_rows`` and ``y0_rows`` are pytrees of numpy arrays with leading axis ``n``.
     Work is spread over all local devices; each holds up to ``slots`` trajectories at a time.
     """
-    from jax.sharding import Mesh, NamedSharding, PartitionSpec
-
-    n_devices = max(1, min(len(jax.local_devices()), math.ceil(n / max(1, min(slots, n)))))
+    n_devices = max(1, min(len(jax.local_devices()), math.ceil(n / slots)))
+    mesh = Mesh(np.asarray(jax.local_devices()[:n_devices]), ("slots",))
     # Every round's inputs carry the same sharding, so all rounds share one executable
     # (host arrays on the first round and sharded outputs later would compile twice).
-    by_slot = NamedSharding(Mesh(np.asarray(jax.local_devices()[:n_devices]), ("slots",)), PartitionSpec("slots"))
-    per_device = max(1, min(slots, math.ceil(n / n_devices)))
+    by_slot = NamedSharding(mesh, PartitionSpec("slots"))
+    per_device = min(slots, math.ceil(n / n_devices))
     total = per_device * n_devices
     ts_dev = jnp.asarray(ts, dtype=jnp.float64)
-    rule_t = (rule.tol, rule.gtol, float(rule.bound))
 
     first_b = jax.tree.map(lambda a: a[:1], batched_rows)
     first_y = jax.tree.map(lambda a: a[:1], y0_rows)
@@ -270,7 +267,7 @@ def run_ensemble(
         new_b = jax.tree.map(lambda a, rows=rows: a[rows], batched_rows)
         new_y = jax.tree.map(lambda a, rows=rows: a[rows], y0_rows)
         carry, fresh_d, new_b, new_y = jax.device_put((carry, fresh, new_b, new_y), by_slot)
-        carry = _advance(shared, dynamics, rule_t, ts_dev, carry, fresh_d, new_b, new_y, round_steps, observe, n_devices)
+        carry = _advance(shared, dynamics, stop, ts_dev, carry, fresh_d, new_b, new_y, round_steps, observe, mesh)
         active = np.asarray(carry["active"])
         done = (owner >= 0) & ~active
         if not done.any():

@@ -33,10 +33,11 @@ class Result:
 
 
 class Experiment(abc.ABC):
-    """One paper experiment: ``name``, its ``Spec`` class, and ``run(spec)``."""
+    """One paper experiment: ``name``, its ``Spec`` class, and ``run(spec)``.
+
+    Its one-line summary lives in :data:`gflab.experiments.REGISTRY` (read without importing JAX)."""
 
     name: ClassVar[str]
-    summary: ClassVar[str]
     spec_class: ClassVar[type[Spec]]
 
     @abc.abstractmethod

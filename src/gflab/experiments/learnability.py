@@ -17,15 +17,12 @@ from pydantic import Field, model_validator
 from gflab._jax import jax_module
 from gflab.experiments.base import Experiment, Result, Spec
 from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
-from gflab.problems.curves import FREE_W_MODELS, MODEL_NAMES, AbstractCurveModel, CurveFit, check_dims, make_model
+from gflab.problems.curves import FREE_W_MODELS, AbstractCurveModel, CurveFit, ModelName, check_dims, make_model
 from gflab.simulation import Save, Stop, Trajectory, simulate
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
-
-ZooModel = Literal["sin-curve", "linear", "trig", "poly"]
-assert set(ZooModel.__args__) == set(MODEL_NAMES)  # type: ignore[attr-defined]
 
 
 class CurveFlowSpec(Spec):
@@ -58,7 +55,7 @@ class CurveFlowSpec(Spec):
 
 
 class LearnabilitySpec(CurveFlowSpec):
-    model: ZooModel = "sin-curve"
+    model: ModelName = "sin-curve"
     n_targets: int = Field(10_000, ge=1, le=10_000_000)
     targets: Literal["uniform", "gaussian"] = Field("uniform", description="uniform on [-box, box]^d or N(0, box^2 I)")
     box: float = Field(1.0, gt=0)
@@ -114,7 +111,6 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
 
 class Learnability(Experiment):
     name = "learnability"
-    summary = "fractions of targets learned / trapped by gradient flow with a zoo model (seed 000)"
     spec_class = LearnabilitySpec
 
     def run(self, spec: LearnabilitySpec, *, progress: bool = False) -> Result:

@@ -20,9 +20,9 @@ from pydantic import Field, model_validator
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.learnability import CurveFlowSpec, ZooModel, build_model, fit_targets
+from gflab.experiments.learnability import CurveFlowSpec, build_model, fit_targets
 from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
-from gflab.problems.curves import FREE_W_MODELS, AbstractCurveModel, check_dims
+from gflab.problems.curves import FREE_W_MODELS, AbstractCurveModel, ModelName, check_dims
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
@@ -30,7 +30,7 @@ import jax.numpy as jnp  # noqa: E402
 
 
 class SphereSpec(CurveFlowSpec):
-    models: tuple[ZooModel, ...] = Field(
+    models: tuple[ModelName, ...] = Field(
         ("sin-curve", "trig", "poly"), min_length=1, description="zoo models (each needs W < d); W applies to trig and poly"
     )
     centre: float = Field(0.0, description="every coordinate of the sphere's centre")
@@ -79,7 +79,6 @@ def neighbour_pairs(W: int, unit: np.ndarray) -> np.ndarray:
 
 class SphereObstruction(Experiment):
     name = "sphere-obstruction"
-    summary = "Theorem 4: every W-sphere of targets holds a non-learned one when W < d (seed 000)"
     spec_class = SphereSpec
 
     def run(self, spec: SphereSpec, *, progress: bool = False) -> Result:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import math
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, get_args
 
 import equinox as eqx
 import numpy as np
@@ -25,7 +25,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 ModelName = Literal["sin-curve", "linear", "trig", "poly"]
-MODEL_NAMES: tuple[str, ...] = ("sin-curve", "linear", "trig", "poly")
+MODEL_NAMES: tuple[str, ...] = get_args(ModelName)
 FREE_W_MODELS: tuple[str, ...] = ("trig", "poly")  # W is a parameter; sin-curve has W = 1, linear W = d
 
 
