@@ -33,6 +33,17 @@ def test_evaluate(metrics: dict, verdict: str) -> None:
     assert set(row) == {"id", "statement", "paper", "predicted", "measured", "tolerance", "verdict"}
 
 
+def test_within_and_covers_relations() -> None:
+    within = Claim("x.w", "x", "s", "p", "a.value", "within", 0.1, predicted=0.5)
+    assert within.evaluate({"a": {"value": 0.58}})["verdict"] == "pass"
+    assert within.evaluate({"a": {"value": 0.38}})["verdict"] == "fail"
+    assert within.tolerance == "|measured - predicted| <= 0.1"
+    covers = Claim("x.c", "x", "s", "p", "a.fraction", "covers", 0.0, predicted=0.5)
+    assert covers.evaluate({"a": {"fraction": 0.55, "low": 0.45, "high": 0.6}})["verdict"] == "pass"
+    assert covers.evaluate({"a": {"fraction": 0.65, "low": 0.55, "high": 0.7}})["verdict"] == "fail"
+    assert covers.evaluate({"a": {"fraction": 0.65}})["verdict"] == "fail"
+
+
 def test_applies_only_to_matching_runs() -> None:
     assert CLAIM.applies_to("x", {"m": 1, "n": 5})
     assert not CLAIM.applies_to("x", {"m": 2, "n": 10})

@@ -60,6 +60,11 @@ def test_run_json_contract(tmp_path: Path) -> None:
         (["run", "learnability", "--spec", "/does/not/exist.toml"], "spec"),
         (["reproduce", "no.such-claim"], "claim"),
         (["run", "learnability", "--bogus"], "bogus"),
+        (["run", "search-phase", "--set", "sigma=swish"], "sigma"),
+        (["run", "search-phase", "--set", "d_values=[64,32]"], "d_values"),
+        (["run", "directional-convergence", "--set", "d=4", "--set", "k=8"], "d"),
+        (["run", "directional-convergence", "--set", "sigma=relu", "--set", "sigma_star=relu"], "sigma"),
+        (["run", "beta-threshold", "--set", "ks=[1]"], "ks"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], field: str, tmp_path: Path) -> None:

@@ -88,3 +88,22 @@ def test_disagreeing_ensemble_sizes_are_bad_input() -> None:
 def test_bad_save_times_are_bad_input(ts: tuple[float, ...]) -> None:
     with pytest.raises(BadInput):
         simulate(Isotropic(jnp.asarray(1.0)), GradientFlow(t1=1e4), jnp.ones(2), save=Save(ts=ts))
+
+
+def test_event_stops_a_trajectory_where_it_fires() -> None:
+    from dataclasses import dataclass
+
+    from gflab.dynamics.engine import EVENT
+
+    @dataclass(frozen=True)
+    class NormBelow:
+        level: float
+
+        def __call__(self, problem: AbstractProblem, w: jax.Array) -> jax.Array:
+            return jnp.linalg.norm(w) < self.level
+
+    # w(t) = w0 exp(-t): |w| crosses 1/2 at t = log 2 (reported at the end of that step)
+    traj = simulate(Isotropic(jnp.asarray(1.0)), GradientFlow(t1=10.0, rtol=1e-8), jnp.ones(1), stop=Stop(event=NormBelow(0.5)))
+    assert int(traj.reason) == EVENT
+    assert np.log(2) <= float(traj.t_final) < np.log(2) + 0.2
+    assert float(np.abs(traj.final_params[0])) == pytest.approx(np.exp(-float(traj.t_final)), rel=1e-6)

@@ -28,17 +28,21 @@ import jax.numpy as jnp  # noqa: E402
 from jax.sharding import Mesh, NamedSharding, PartitionSpec  # noqa: E402
 
 # Why a trajectory stopped.
-RUNNING, LOSS_BELOW_TOL, GRAD_BELOW_GTOL, DIVERGED, REACHED_T1, MAX_STEPS = range(6)
+RUNNING, LOSS_BELOW_TOL, GRAD_BELOW_GTOL, DIVERGED, REACHED_T1, MAX_STEPS, EVENT = range(7)
 
 
 @dataclass(frozen=True)
 class Stop:
     """Stop events: ``loss < tol`` (learned), ``|grad| < gtol`` (critical point), divergence
-    (non-finite, or any of loss, |grad|, |params| beyond ``bound``). None switches one off."""
+    (non-finite, or any of loss, |grad|, |params| beyond ``bound``), and ``event(problem,
+    params) -> bool`` (an experiment's own condition, e.g. an overlap reached). None switches
+    one off. ``event`` is part of the compiled program's key: give a hashable object that
+    compares by value (a frozen dataclass), not a fresh lambda, to reuse compilations."""
 
     tol: float | None = None
     gtol: float | None = None
     bound: float = 1e8
+    event: Callable[[Any, Any], jax.Array] | None = None
 
 
 def _where(mask: jax.Array, new: Any, old: Any) -> Any:
@@ -120,6 +124,10 @@ def _advance_local(
         reason = jnp.where(t >= dynamics.t1 - slack, REACHED_T1, reason)
         if gtol is not None:
             reason = jnp.where(gnorm < gtol, GRAD_BELOW_GTOL, reason)
+        event = stop.event
+        if event is not None:
+            fired = jax.vmap(lambda b, y: event(problem_of(b), y))(c["batched"], c["state"]["y"])
+            reason = jnp.where(fired, EVENT, reason)
         if tol is not None:
             reason = jnp.where(loss < tol, LOSS_BELOW_TOL, reason)
         reason = jnp.where(

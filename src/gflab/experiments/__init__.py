@@ -19,6 +19,21 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "SphereObstruction",
         "Theorem 4: a W-sphere of targets holds a non-learned one when W < d (seed 000)",
     ),
+    "search-phase": (
+        "gflab.experiments.search_phase",
+        "SearchPhase",
+        "time for a neuron on the sphere to find an index direction, against d (seed 001)",
+    ),
+    "directional-convergence": (
+        "gflab.experiments.directional_convergence",
+        "DirectionalConvergence",
+        "neurons converge to their nearest index vector; coverage against the occupancy law (seed 001)",
+    ),
+    "beta-threshold": (
+        "gflab.experiments.beta_threshold",
+        "BetaThreshold",
+        "the average of the index vectors turns from saddle to minimum at beta_c = c/(c+k) (seed 001)",
+    ),
 }
 
 

@@ -1,0 +1,181 @@
+"""Experiment ``directional-convergence`` (seed 001): where each neuron ends, and coverage.
+
+Orthonormal index vectors v_1..v_k. Every neuron follows the spherical flow of the
+correlation loss from a uniform start on S^{d-1} until its overlap with some v_j reaches
+``converged`` (with sign for even phi): that v_j is its limit; a neuron that never gets
+there by t1 has found none. The prediction is the index
+vector of its largest initial overlap (largest positive one for odd phi, none when all are
+negative; largest |overlap| for even phi).
+
+Coverage: networks of n neurons are disjoint groups of the simulated neurons (exact, since
+the correlation loss does not couple neurons); the fraction of networks that find all k
+vectors is compared with the inclusion-exclusion law of :mod:`gflab.theory.multi_index`.
+The same pools, regrouped for every n, give the coverage curves against n / (k log k).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+
+from gflab._jax import jax_module
+from gflab.errors import BadInput
+from gflab.experiments.base import Experiment, Result
+from gflab.experiments.sphere_common import OverlapReached, SphereNeuronSpec, run_neurons, signed_overlaps
+from gflab.measure.verdicts import wilson_interval
+from gflab.problems.multi_index import index_vectors, sphere_start
+from gflab.simulation import Stop
+from gflab.theory import multi_index as theory
+
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
+
+NONE = -1
+
+
+class DirectionalConvergenceSpec(SphereNeuronSpec):
+    d: int = Field(1024, ge=2, le=10**9)
+    k: int = Field(4, ge=1, le=64)
+    n: int = Field(8, ge=1, le=10_000, description="neurons per network")
+    seeds: int = Field(400, ge=1, le=1_000_000, description="networks")
+    converged: float = Field(0.99, gt=0, lt=1, description="a neuron has found v_j when its overlap reaches this")
+    coverage_ks: list[int] = Field([2, 4, 8], description="k values of the coverage-against-n figure")
+    coverage_pool: int = Field(2000, ge=0, le=1_000_000, description="neurons simulated per k of the figure")
+
+    @model_validator(mode="after")
+    def _dims(self) -> DirectionalConvergenceSpec:
+        if self.d <= max([self.k, *self.coverage_ks]):
+            raise BadInput("d", f"must exceed k and every coverage k (got d = {self.d})")
+        if self.phi_parity() == "mixed":
+            raise BadInput("sigma", "the nearest-vector prediction needs phi odd or even; this pair gives a mixed phi")
+        return self
+
+
+def limits(overlaps: np.ndarray, phi_parity: str, converged: float) -> np.ndarray:
+    """Index of the vector each neuron has found (NONE if its best overlap is below ``converged``)."""
+    seen = signed_overlaps(overlaps, phi_parity)
+    best = np.argmax(seen, axis=-1)
+    return np.where(np.max(seen, axis=-1) >= converged, best, NONE)
+
+
+def nearest(overlaps: np.ndarray, phi_parity: str) -> np.ndarray:
+    """Predicted limit from the initial overlaps (NONE: all negative with odd phi)."""
+    seen = signed_overlaps(overlaps, phi_parity)
+    best = np.argmax(seen, axis=-1)
+    return np.where(np.max(seen, axis=-1) > 0, best, NONE)
+
+
+def covered(found: np.ndarray, k: int, n: int) -> np.ndarray:
+    """For disjoint networks of n consecutive neurons: did each find all k vectors?"""
+    networks = found[: (found.size // n) * n].reshape(-1, n)
+    hits = np.zeros((networks.shape[0], k + 1), dtype=bool)
+    np.put_along_axis(hits, np.where(networks == NONE, k, networks), True, axis=1)
+    return np.asarray(hits[:, :k].all(axis=1))
+
+
+class DirectionalConvergence(Experiment):
+    name = "directional-convergence"
+    spec_class = DirectionalConvergenceSpec
+
+    def run(self, spec: DirectionalConvergenceSpec, *, progress: bool = False) -> Result:
+        phi_parity = spec.phi_parity()
+        start, found = self._pool(spec, spec.k, spec.n * spec.seeds, 0, progress)
+        predicted_limit = nearest(start, phi_parity)
+        has_nearest = predicted_limit != NONE
+        agree = int(np.sum(found[has_nearest] == predicted_limit[has_nearest]))
+        n_nearest = int(has_nearest.sum())
+        q_none = theory.none_probability(spec.k, phi_parity)
+        cover = covered(found, spec.k, spec.n)
+        cover_low, cover_high = wilson_interval(int(cover.sum()), cover.size)
+        none_low, none_high = wilson_interval(int((~has_nearest).sum()), has_nearest.size)
+        curves = {k: self._coverage_curve(spec, k, progress) for k in spec.coverage_ks if spec.coverage_pool}
+        metrics: dict[str, Any] = {
+            "phi_parity": phi_parity,
+            "neurons": int(found.size),
+            "to_nearest": {"fraction": agree / max(n_nearest, 1), **_interval(agree, n_nearest)},
+            "no_nearest": {"fraction": float(np.mean(~has_nearest)), "low": none_low, "high": none_high},
+            "no_nearest_predicted": q_none,
+            "found_none": float(np.mean(found == NONE)),
+            "coverage": {"fraction": float(cover.mean()), "low": cover_low, "high": cover_high, "networks": int(cover.size)},
+            "coverage_predicted": theory.coverage_probability(spec.n, spec.k, q_none),
+            "neurons_for_90pct": {
+                str(k): {
+                    "predicted": theory.neurons_for_coverage(k, 0.9, theory.none_probability(k, phi_parity)),
+                    "measured": c["n90"],
+                }
+                for k, c in curves.items()
+            },
+        }
+        table = pd.DataFrame(
+            {
+                "neuron": np.arange(found.size),
+                "network": np.arange(found.size) // spec.n,
+                "found": found,
+                "predicted": predicted_limit,
+                "initial_best_overlap": signed_overlaps(start, phi_parity).max(axis=-1),
+            }
+        )
+        figures = {"coverage": _coverage_figure(spec, curves)} if curves else {}
+        return Result(metrics=metrics, table=table, figures=figures)
+
+    def _pool(
+        self, spec: DirectionalConvergenceSpec, k: int, size: int, salt: int, progress: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Initial overlaps and limits of ``size`` independent neurons with k index vectors."""
+        key = jax.random.fold_in(jax.random.key(spec.seed), 1000 * salt + k)
+        y0 = np.asarray(sphere_start(key, spec.d, k, (size,)))
+        # A neuron is done when it reaches the ``converged`` overlap; no |grad| rule, which would
+        # also stop neurons whose overlaps start tiny. Neurons that find none run to t1.
+        stop = Stop(event=OverlapReached(spec.converged, spec.phi_parity() == "even"))
+        traj = run_neurons(spec, index_vectors(k), y0, stop=stop, progress=progress, description=f"neurons (k={k})")
+        final = traj.final_params / np.linalg.norm(traj.final_params, axis=-1, keepdims=True)
+        return y0[:, :k], limits(final[:, :k], spec.phi_parity(), spec.converged)
+
+    def _coverage_curve(self, spec: DirectionalConvergenceSpec, k: int, progress: bool) -> dict[str, Any]:
+        _, found = self._pool(spec, k, spec.coverage_pool, 1, progress)
+        q_none = theory.none_probability(k, spec.phi_parity())
+        ns = np.arange(k, theory.neurons_for_coverage(k, 0.99, q_none) + 1)
+        measured = np.array([covered(found, k, int(n)).mean() for n in ns])
+        reach = np.nonzero(measured >= 0.9)[0]
+        return {
+            "ns": ns,
+            "measured": measured,
+            "predicted": np.array([theory.coverage_probability(int(n), k, q_none) for n in ns]),
+            "n90": int(ns[reach[0]]) if reach.size else None,
+        }
+
+
+def _interval(successes: int, n: int) -> dict[str, float]:
+    low, high = wilson_interval(successes, n)
+    return {"low": low, "high": high}
+
+
+def _coverage_figure(spec: DirectionalConvergenceSpec, curves: dict[int, dict[str, Any]]) -> Any:
+    from gflab.plots import figure
+
+    fig, (ax, ax2) = figure(2, width=5.0, height=4.0)
+    for i, (k, c) in enumerate(curves.items()):
+        x = c["ns"] / (k * math.log(max(k, 2)))
+        ax.plot(x, c["predicted"], "-", color=f"C{i}", label=f"k={k}: exact law")
+        ax.plot(x, c["measured"], "o", ms=3, color=f"C{i}", label=f"k={k}: flow")
+    ax.axhline(0.9, color="grey", lw=0.8, ls=":")
+    ax.set(xlabel="n / (k log k)", ylabel="P(all k index vectors found)", title=f"coverage ({spec.sigma}, {spec.sigma_star})")
+    ax.legend(fontsize=7)
+    ks = np.array(list(curves))
+    n90 = [theory.neurons_for_coverage(int(k), 0.9, theory.none_probability(int(k), spec.phi_parity())) for k in ks]
+    ax2.plot(ks, n90, "o-", label="n for 90% coverage (exact law)")
+    ax2.plot(ks, [c["n90"] if c["n90"] is not None else np.nan for c in curves.values()], "s", label="n for 90% (flow)")
+    ax2.plot(
+        ks,
+        ks * np.log(np.maximum(ks, 2)) * (n90[-1] / (ks[-1] * math.log(max(ks[-1], 2)))),
+        "--",
+        color="grey",
+        label="∝ k log k",
+    )
+    ax2.set(xlabel="k", ylabel="neurons", xscale="log", yscale="log", title="n ~ k log k")
+    ax2.legend(fontsize=7)
+    return fig

@@ -1,0 +1,134 @@
+"""Experiment ``search-phase`` (seed 001): how long a neuron searches before it finds a direction.
+
+For each d, ``seeds`` neurons start uniform on S^{d-1} and follow the spherical gradient flow
+of the correlation loss; the search time is the first time the best overlap max_j m_j (|m_j|
+for even phi) reaches ``overlap``. The exponent a of median time ~ d^a is fitted in log-log
+(bootstrap 95% interval over seeds) and compared with (p* - 2) / 2.
+
+``flow=reduced`` (default) integrates each neuron in its exact (k + 1)-dimensional coordinates;
+``flow=full`` integrates the d-dimensional flow (one ensemble per d), as the cross-check.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, field_validator
+
+from gflab._jax import jax_module
+from gflab.errors import BadInput
+from gflab.experiments.base import Experiment, Result
+from gflab.experiments.sphere_common import OverlapReached, SphereNeuronSpec, run_neurons, signed_overlaps
+from gflab.measure.fits import power_law_of_statistic
+from gflab.measure.timing import hitting_time
+from gflab.measure.verdicts import wilson_interval
+from gflab.problems.multi_index import full_start, index_vectors, sphere_start
+from gflab.simulation import Save, Stop
+from gflab.theory import multi_index as theory
+
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
+
+
+class SearchPhaseSpec(SphereNeuronSpec):
+    d_values: list[int] = Field([64, 128, 256, 512, 1024, 2048, 4096], min_length=2, description="dimensions")
+    seeds: int = Field(200, ge=3, le=1_000_000, description="neurons per dimension")
+    k: int = Field(1, ge=1, le=64, description="orthonormal index vectors")
+    overlap: float = Field(0.5, gt=0, lt=1, description="search ends when the best overlap reaches this")
+    flow: Literal["reduced", "full"] = "reduced"
+    save_points: int = Field(600, ge=50, le=10_000, description="log-spaced save times (hitting times interpolate them)")
+
+    @field_validator("d_values")
+    @classmethod
+    def _dims(cls, values: list[int]) -> list[int]:
+        if sorted(set(values)) != values or values[0] < 2:
+            raise BadInput("d_values", f"must increase strictly from at least 2 (got {values})")
+        return values
+
+
+class SearchPhase(Experiment):
+    name = "search-phase"
+    spec_class = SearchPhaseSpec
+
+    def run(self, spec: SearchPhaseSpec, *, progress: bool = False) -> Result:
+        if spec.d_values[0] <= spec.k:
+            raise BadInput("d_values", f"every d must exceed k = {spec.k}")
+        p_star = spec.information_exponent()
+        phi_parity = spec.phi_parity()
+        index = index_vectors(spec.k)
+        save = Save.logspace(1e-3, spec.t1, spec.save_points)
+        save = Save(ts=save.ts, observables=("overlaps",))
+        # Stop at the overlap, never on |grad|: at d^(-1/2) overlaps the gradient starts tiny.
+        stop = Stop(event=OverlapReached(spec.overlap, phi_parity == "even"))
+        key = jax.random.key(spec.seed)
+        n_d = len(spec.d_values)
+        if spec.flow == "reduced":
+            y0 = np.concatenate(
+                [np.asarray(sphere_start(jax.random.fold_in(key, d), d, spec.k, (spec.seeds,))) for d in spec.d_values]
+            )
+            traj = run_neurons(spec, index, y0, save=save, stop=stop, progress=progress, description="search phase")
+            overlaps = traj.observations["overlaps"].reshape(n_d, spec.seeds, len(save.ts), spec.k)
+        else:
+            parts = [
+                run_neurons(
+                    spec, index, np.asarray(full_start(jax.random.fold_in(key, d), d, (spec.seeds,))),
+                    save=save, stop=stop, progress=progress, description=f"search phase d={d}",
+                ).observations["overlaps"]
+                for d in spec.d_values
+            ]  # fmt: skip
+            overlaps = np.stack(parts)
+        best = signed_overlaps(overlaps, phi_parity).max(axis=-1)  # (n_d, seeds, T)
+        times = hitting_time(np.asarray(save.ts), best, spec.overlap)
+        hit = np.isfinite(times)
+        predicted = theory.search_exponent(p_star)
+        fit = power_law_of_statistic(spec.d_values, [t[np.isfinite(t)] for t in times], np.median, seed=spec.seed)
+        hits = int(hit.sum())
+        low, high = wilson_interval(hits, hit.size)
+        metrics: dict[str, Any] = {
+            "information_exponent": p_star,
+            "phi_parity": phi_parity,
+            "predicted_exponent": predicted,
+            "exponent": {"value": fit.exponent, "low": fit.low, "high": fit.high},
+            "exponent_error": abs(fit.exponent - predicted),
+            "median_time": {str(d): float(np.median(t[np.isfinite(t)])) for d, t in zip(spec.d_values, times, strict=True)},
+            "found_fraction": {"fraction": hits / hit.size, "low": low, "high": high},
+            "found_fraction_predicted": 1.0 - theory.none_probability(spec.k, phi_parity),
+        }
+        table = pd.DataFrame(
+            {
+                "d": np.repeat(spec.d_values, spec.seeds),
+                "seed": np.tile(np.arange(spec.seeds), n_d),
+                "search_time": times.ravel(),
+                "initial_best_overlap": best[:, :, 0].ravel(),
+            }
+        )
+        figures = {"search_time": _figure(spec, times, fit, predicted, p_star)}
+        return Result(metrics=metrics, table=table, figures=figures)
+
+
+def _figure(spec: SearchPhaseSpec, times: np.ndarray, fit: Any, predicted: float, p_star: int) -> Any:
+    from gflab.plots import figure
+
+    fig, ax = figure(width=5.5, height=4.0)
+    d = np.asarray(spec.d_values, float)
+    for i, t in enumerate(times):
+        finite = t[np.isfinite(t)]
+        ax.scatter(
+            np.full(finite.size, d[i]) * np.exp(np.random.default_rng(i).normal(0, 0.04, finite.size)),
+            finite,
+            s=4,
+            alpha=0.15,
+            color="grey",
+        )
+    medians = np.array([np.median(t[np.isfinite(t)]) for t in times])
+    ax.plot(d, medians, "o", color="C0", label="median search time")
+    ax.plot(
+        d, fit.prefactor * d**fit.exponent, "-", color="C0", label=f"fit: d^{fit.exponent:.3f} [{fit.low:.3f}, {fit.high:.3f}]"
+    )
+    ax.plot(d, medians[0] * (d / d[0]) ** predicted, "--", color="C3", label=f"theory: d^{predicted:g} (p* = {p_star})")
+    ax.set(xscale="log", yscale="log", xlabel="d", ylabel=f"time to overlap {spec.overlap:g}")
+    ax.set_title(f"search phase, sigma={spec.sigma}, sigma*={spec.sigma_star}, k={spec.k}")
+    ax.legend(fontsize=8)
+    return fig

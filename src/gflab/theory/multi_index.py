@@ -1,0 +1,97 @@
+"""Predictions for Gaussian multi-index models under the correlation loss on the sphere.
+
+Simsek, Bendjeddou & Hsu (2024), "Learning Gaussian multi-index models with gradient flow:
+time complexity and directional convergence" (seed 001). Notation: teacher
+f*(x) = sum_j sigma*(v_j.x), student neurons w_i on the unit sphere, correlation
+phi(t) = sum_p c_p c*_p t^p (Mehler), loss L = -sum_{i,j} phi(w_i.v_j).
+
+- Search phase: from w(0) uniform on S^{d-1} the overlaps are of order d^(-1/2); with
+  information exponent p* the time to reach overlap 1/2 grows like d^((p*-2)/2) for p* >= 3
+  (the overlap obeys dm/dt ~ m^(p*-1)), like log d for p* = 2.
+- Directional convergence (orthonormal v_j): each neuron converges to the index vector of its
+  largest initial overlap (largest positive one for odd phi; largest in absolute value, with
+  its sign, for even phi). For odd phi a neuron with all overlaps negative finds none
+  (probability 2^-k).
+- Coverage: the choices of different neurons are independent, each index vector with the same
+  probability q = (1 - q0) / k (q0 = 2^-k for odd phi, 0 for even). By inclusion-exclusion,
+  P(all k found by n neurons) = sum_{i=0}^k (-1)^i C(k, i) (1 - i q)^n, which for q0 = 0 is the
+  occupancy probability k! S(n, k) / k^n (Stirling numbers of the second kind).
+- Threshold (equal overlaps v_i.v_j = beta): at w = sum v_j / |sum v_j| all overlaps equal
+  m = sqrt((1 + (k-1) beta) / k); the Riemannian Hessian on the difference directions
+  sum a_j v_j (sum a_j = 0) is k m phi'(m) - (1 - beta) phi''(m), so the point turns from a
+  saddle into a minimum at the root beta_c of k m phi'(m) = (1 - beta) phi''(m); for
+  phi(t) = t^p this is beta_c = c / (c + k) with c = p - 2.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.optimize import brentq
+from scipy.special import comb, stirling2
+
+PAPER = "Simsek, Bendjeddou & Hsu 2024, Learning Gaussian multi-index models with gradient flow"
+
+
+def search_exponent(information_exponent: int) -> float:
+    """Predicted exponent a in (time to overlap 1/2) ~ d^a; 0 stands for log d (p* <= 2)."""
+    return max(information_exponent - 2, 0) / 2
+
+
+def none_probability(k: int, phi_parity: str) -> float:
+    """Probability that a random neuron has no nearest index vector: 2^-k for odd phi, else 0."""
+    return 2.0**-k if phi_parity == "odd" else 0.0
+
+
+def coverage_probability(n: int, k: int, q_none: float = 0.0) -> float:
+    """P(every one of k index vectors is chosen by at least one of n independent neurons), each
+    neuron choosing none with probability q_none and each vector with (1 - q_none) / k."""
+    q = (1.0 - q_none) / k
+    return float(sum((-1) ** i * comb(k, i, exact=True) * (1.0 - i * q) ** n for i in range(k + 1)))
+
+
+def occupancy_probability(n: int, k: int) -> float:
+    """k! S(n, k) / k^n, exactly in integers (the even-phi coverage probability)."""
+    return float(math.factorial(k) * int(stirling2(n, k, exact=True)) / k**n)
+
+
+def neurons_for_coverage(k: int, probability: float = 0.9, q_none: float = 0.0) -> int:
+    """Smallest n with coverage_probability(n, k, q_none) >= probability (grows like k log k)."""
+    n = k
+    while coverage_probability(n, k, q_none) < probability:
+        n += 1
+    return n
+
+
+def equal_overlap(k: int, beta: float) -> float:
+    """m = v_j . w at the average point w = sum v_j / |sum v_j| when all v_i.v_j = beta."""
+    return math.sqrt((1.0 + (k - 1) * beta) / k)
+
+
+def threshold_gap(phi: np.ndarray, k: int, beta: float) -> float:
+    """k m phi'(m) - (1 - beta) phi''(m): the Riemannian Hessian's eigenvalue on the difference
+    directions at the average point (positive: minimum; negative: saddle)."""
+    poly = np.polynomial.Polynomial(phi)
+    m = equal_overlap(k, beta)
+    return float(k * m * poly.deriv(1)(m) - (1.0 - beta) * poly.deriv(2)(m))
+
+
+def beta_critical(phi: np.ndarray, k: int) -> float:
+    """The root beta_c in (0, 1) of :func:`threshold_gap` (first sign change on a fine grid).
+
+    >>> round(beta_critical(np.array([0, 0, 0, 1.0]), 4), 12)  # phi = t^3: c / (c + k) = 1/5
+    0.2
+    """
+    grid = np.linspace(0.0, 1.0 - 1e-9, 2001)
+    gaps = np.array([threshold_gap(phi, k, b) for b in grid])
+    change = np.nonzero(np.sign(gaps[:-1]) != np.sign(gaps[1:]))[0]
+    if not change.size:
+        raise ValueError("k m phi'(m) - (1 - beta) phi''(m) has no root in (0, 1)")
+    i = int(change[0])
+    return float(brentq(lambda b: threshold_gap(phi, k, b), grid[i], grid[i + 1], xtol=1e-14))
+
+
+def beta_critical_power(p: int, k: int) -> float:
+    """beta_c = c / (c + k), c = p - 2, for phi(t) = t^p."""
+    return (p - 2) / (p - 2 + k)
