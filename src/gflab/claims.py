@@ -15,6 +15,7 @@ from typing import Any, Literal
 from gflab.errors import BadInput
 from gflab.theory import learnability as yarotsky
 from gflab.theory import multi_index as sbh
+from gflab.theory import subspace as bbp
 
 # Comparisons of metrics[measured] with the threshold; "within": |measured - predicted| <= threshold;
 # "covers": predicted lies in the interval [low, high] stored beside the measured value.
@@ -252,6 +253,77 @@ CLAIMS: tuple[Claim, ...] = (
         )
         for p in (3, 4)
         for how, what in (("flow", "perturbed gradient flows"), ("hessian", "the Riemannian Hessian"))
+    ),
+    Claim(
+        id="two-timescale.global-staircase",
+        experiment="two-timescale",
+        statement="staircase link g = z1 + z1 z2 (r = 2), d = 32 .. 1024: the two-timescale Grassmannian flow from "
+        "random subspaces reaches the global minimum (subspace distance below 1e-3) in at least 99% of runs",
+        paper=bbp.PAPER + ", global convergence",
+        measured="global.fraction",
+        relation=">=",
+        threshold=0.99,
+        predicted=1.0,
+        quick={"link": "staircase", "seeds": 100},
+        full={"link": "staircase", "seeds": 1000},
+    ),
+    Claim(
+        id="two-timescale.order-staircase",
+        experiment="two-timescale",
+        statement="staircase link: the plateaus end in the predicted order (z1 learned first, then z2; share of runs "
+        "at d = 1024 at least 0.99)",
+        paper=bbp.PAPER + ", saddle-to-saddle",
+        measured="min_in_predicted_order",
+        relation=">=",
+        threshold=0.99,
+        predicted=1.0,
+        quick={"link": "staircase", "seeds": 100},
+        full={"link": "staircase", "seeds": 1000},
+    ),
+    *(
+        Claim(
+            id=f"two-timescale.escape-{name}",
+            experiment="two-timescale",
+            statement=f"{name} link: {what} (every plateau's fitted scaling within 0.15 of the derived one)",
+            paper=bbp.PAPER + ", saddle-to-saddle (derivation in gflab.theory.subspace)",
+            measured="max_error",
+            relation="<=",
+            threshold=0.15,
+            predicted=0.0,
+            quick={"link": name, "seeds": 100},
+            full={"link": name, "seeds": 1000},
+        )
+        for name, what in (
+            ("staircase", "two plateaus, each escape time ~ log(d) / 4 (order-2 terms in the overlap)"),
+            ("he2", "one plateau, escape time ~ d^1 (order-4 term in the overlap)"),
+        )
+    ),
+    Claim(
+        id="planted.trapped-staircase",
+        experiment="planted",
+        statement="staircase link, d = 32, link known and fixed: a positive fraction of random starts ends at a "
+        "non-global critical point (lower end of the trapped fraction's Wilson interval above 0; predicted trap: "
+        "planted loss 7/4 on the det M = -1 component)",
+        paper=bbp.PAPER + ", planted problem",
+        measured="planted.trapped.low",
+        relation=">",
+        threshold=0.0,
+        predicted=None,
+        quick={"link": "staircase", "seeds": 400},
+        full={"link": "staircase", "seeds": 4000},
+    ),
+    Claim(
+        id="planted.two-timescale-global",
+        experiment="planted",
+        statement="same target and starts: the two-timescale flow reaches the global minimum (subspace distance "
+        "below 1e-3) in at least 99% of runs",
+        paper=bbp.PAPER + ", planted problem",
+        measured="two_timescale_global.fraction",
+        relation=">=",
+        threshold=0.99,
+        predicted=1.0,
+        quick={"link": "staircase", "seeds": 400},
+        full={"link": "staircase", "seeds": 4000},
     ),
 )
 

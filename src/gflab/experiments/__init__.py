@@ -34,6 +34,16 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "BetaThreshold",
         "the average of the index vectors turns from saddle to minimum at beta_c = c/(c+k) (seed 001)",
     ),
+    "two-timescale": (
+        "gflab.experiments.two_timescale",
+        "TwoTimescale",
+        "Grassmannian flow with the link learned infinitely fast: global convergence, saddle-to-saddle plateaus (seed 003)",
+    ),
+    "planted": (
+        "gflab.experiments.planted",
+        "Planted",
+        "the link known and fixed: random starts end at spurious critical points; two-timescale does not (seed 003)",
+    ),
 }
 
 

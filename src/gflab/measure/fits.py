@@ -25,7 +25,7 @@ def log_log_slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def power_law_of_statistic(
-    x: Sequence[float],
+    x: Sequence[float] | np.ndarray,
     samples: Sequence[np.ndarray],
     statistic: Callable[[np.ndarray], float] = np.median,
     *,

@@ -1,0 +1,166 @@
+"""Experiment ``two-timescale`` (seed 003): the Grassmannian flow with the link learned infinitely fast.
+
+From Haar-random subspaces in each dimension d, the flow of L(M) = sum_l ||T_l||^2 -
+||M^{(x) l} T_l||^2 runs until the subspace distance falls below ``distance_tol`` (the global
+minimum) or t1. Its loss curve shows one plateau per saddle; plateau j ends when the j-th
+singular value of M reaches 1/2, and its escape time (from the end of the previous one) is
+fitted against d: a power law for leading order l >= 2, a line in log d for l = 1, compared
+with :mod:`gflab.theory.subspace`. The order check: when plateau j ends, the index direction
+predicted for it has the largest overlap among those not yet learned (at the largest d).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, field_validator
+
+from gflab._jax import jax_module
+from gflab.errors import BadInput
+from gflab.experiments.base import Experiment, Result
+from gflab.experiments.subspace_common import SubspaceReached, SubspaceSpec, final_overlaps, run_subspaces
+from gflab.measure.fits import power_law_of_statistic
+from gflab.measure.timing import hitting_time
+from gflab.measure.verdicts import wilson_interval
+from gflab.problems.subspace import reduced_start, subspace_distance
+from gflab.simulation import Save, Stop
+from gflab.theory import subspace as theory
+
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
+
+
+class TwoTimescaleSpec(SubspaceSpec):
+    d_values: list[int] = Field([32, 64, 128, 256, 512, 1024], min_length=2)
+    seeds: int = Field(100, ge=3, le=1_000_000, description="random starts per dimension")
+    save_points: int = Field(400, ge=50, le=10_000)
+    level: float = Field(0.5, gt=0, lt=1, description="a plateau ends when its singular value of M reaches this")
+
+    @field_validator("d_values")
+    @classmethod
+    def _dims(cls, values: list[int]) -> list[int]:
+        if sorted(set(values)) != values or values[0] < 4:
+            raise BadInput("d_values", f"must increase strictly from at least 4 (got {values})")
+        return values
+
+
+def log_slope(x: np.ndarray, samples: list[np.ndarray]) -> dict[str, float]:
+    """Slope b of median(samples) = a + b log x, with a bootstrap 95% interval."""
+    rng = np.random.default_rng(0)
+    fit = lambda ys: float(np.polyfit(np.log(x), ys, 1)[0])  # noqa: E731
+    slope = fit(np.array([np.median(s) for s in samples]))
+    boot = [fit(np.array([np.median(rng.choice(s, len(s))) for s in samples])) for _ in range(400)]
+    low, high = np.quantile(boot, [0.025, 0.975])
+    return {"value": slope, "low": float(low), "high": float(high)}
+
+
+class TwoTimescale(Experiment):
+    name = "two-timescale"
+    spec_class = TwoTimescaleSpec
+
+    def run(self, spec: TwoTimescaleSpec, *, progress: bool = False) -> Result:
+        if spec.link not in theory.PLATEAUS:
+            raise BadInput("link", f"no plateau prediction for {spec.link!r}; accepted: {', '.join(theory.PLATEAUS)}")
+        if spec.d_values[0] < 2 * spec.r:
+            raise BadInput("d_values", f"every d must be at least 2 r = {2 * spec.r}")
+        plateaus = theory.PLATEAUS[spec.link]
+        r, n_d = spec.r, len(spec.d_values)
+        key = jax.random.key(spec.seed)
+        y0 = np.concatenate([np.asarray(reduced_start(jax.random.fold_in(key, d), r, d, (spec.seeds,))) for d in spec.d_values])
+        save = Save.logspace(1e-3, spec.t1, spec.save_points)
+        save = Save(ts=save.ts, observables=("loss", "singular_values", "overlaps"))
+        traj = run_subspaces(
+            spec, y0, planted=False, stop=Stop(event=SubspaceReached(spec.distance_tol)), t1=spec.t1,
+            save=save, progress=progress, description=f"two-timescale ({spec.link})",
+        )  # fmt: skip
+        ts = np.asarray(save.ts)
+        sv = traj.observations["singular_values"].reshape(n_d, spec.seeds, len(ts), r)
+        overlaps = traj.observations["overlaps"].reshape(n_d, spec.seeds, len(ts), r, r)
+        distance = subspace_distance(final_overlaps(traj, r))
+        reached = int(np.sum(distance < spec.distance_tol))
+        ends = np.stack([hitting_time(ts, sv[..., j], spec.level) for j in range(len(plateaus))])  # (P, n_d, seeds)
+        durations = np.diff(np.concatenate([np.zeros((1,) + ends.shape[1:]), ends]), axis=0)
+        metrics: dict[str, Any] = {
+            "link": spec.link,
+            "global": {
+                "fraction": reached / distance.size,
+                **dict(zip(("low", "high"), wilson_interval(reached, distance.size), strict=True)),
+            },
+            "plateaus": {},
+        }
+        d = np.asarray(spec.d_values, float)
+        for j, plateau in enumerate(plateaus):
+            samples = [t[np.isfinite(t)] for t in durations[j]]
+            if plateau.scaling == "power":
+                pl = power_law_of_statistic(d, samples, np.median, seed=spec.seed)
+                fit = {"value": pl.exponent, "low": pl.low, "high": pl.high}
+            else:
+                fit = log_slope(d, samples)
+            # order at the largest d, where starting overlaps (~ d^-1/2) are far below the level
+            in_order = _in_order(overlaps[-1:], ends[j][-1:], ts, plateau.direction, [p.direction for p in plateaus[:j]])
+            metrics["plateaus"][str(j + 1)] = {
+                "order": plateau.order,
+                "scaling": "exponent of d" if plateau.scaling == "power" else "slope in log d",
+                "predicted": plateau.predicted,
+                "fit": fit,
+                "error": abs(fit["value"] - plateau.predicted),
+                "in_predicted_order": in_order,
+                "median_escape": {str(int(di)): float(np.median(s)) for di, s in zip(d, samples, strict=True)},
+            }
+        metrics["max_error"] = max(p["error"] for p in metrics["plateaus"].values())
+        metrics["min_in_predicted_order"] = min(p["in_predicted_order"] for p in metrics["plateaus"].values())
+        table = pd.DataFrame(
+            {
+                "d": np.repeat(spec.d_values, spec.seeds),
+                "seed": np.tile(np.arange(spec.seeds), n_d),
+                "final_distance": distance,
+                **{f"escape_{j + 1}": durations[j].ravel() for j in range(len(plateaus))},
+            }
+        )
+        figures = {"plateaus": _figure(spec, ts, traj.observations["loss"].reshape(n_d, spec.seeds, -1), sv, durations, metrics)}
+        return Result(metrics=metrics, table=table, figures=figures)
+
+
+def _in_order(overlaps: np.ndarray, ends: np.ndarray, ts: np.ndarray, direction: int, learned: list[int]) -> float:
+    """Share of runs where, when the plateau ends, its predicted direction has the largest
+    overlap |M e_j| with the student subspace among the directions not learned before."""
+    finite = np.isfinite(ends)
+    index = np.searchsorted(ts, np.where(finite, ends, ts[-1]))
+    at_end = np.take_along_axis(overlaps, np.minimum(index, len(ts) - 1)[..., None, None, None], axis=2)[:, :, 0]
+    column_norms = np.sqrt(np.sum(at_end**2, axis=-2))  # (n_d, seeds, r): |M e_j|
+    candidates = [j for j in range(column_norms.shape[-1]) if j not in learned]
+    best = np.asarray(candidates)[np.argmax(column_norms[..., candidates], axis=-1)]
+    return float(np.mean(best[finite] == direction)) if finite.any() else float("nan")
+
+
+def _figure(
+    spec: TwoTimescaleSpec, ts: np.ndarray, loss: np.ndarray, sv: np.ndarray, durations: np.ndarray, metrics: dict[str, Any]
+) -> Any:
+    from gflab.plots import figure
+
+    fig, (ax_loss, ax_sv, ax_fit) = figure(3, width=4.6, height=3.8)
+    for s in range(min(6, spec.seeds)):
+        ax_loss.plot(ts[1:], loss[-1, s, 1:], lw=1)
+        for j in range(sv.shape[-1]):
+            ax_sv.plot(ts[1:], sv[-1, s, 1:, j], lw=1, color=f"C{j}", alpha=0.7)
+    ax_loss.set(xscale="log", yscale="log", xlabel="t", ylabel="loss", title=f"{spec.link}, d = {spec.d_values[-1]}")
+    ax_sv.axhline(spec.level, color="grey", ls=":", lw=0.8)
+    ax_sv.set(xscale="log", xlabel="t", ylabel="singular values of M", title="saddle to saddle")
+    d = np.asarray(spec.d_values, float)
+    for j, (name, p) in enumerate(metrics["plateaus"].items()):
+        med = np.array([np.median(x[np.isfinite(x)]) for x in durations[j]])
+        ax_fit.plot(
+            d,
+            med,
+            "o-",
+            color=f"C{j}",
+            label=f"plateau {name}: {p['scaling']} {p['fit']['value']:.3f} (theory {p['predicted']:g})",
+        )
+    ax_fit.set(
+        xscale="log", yscale="log" if any(p["scaling"] == "exponent of d" for p in metrics["plateaus"].values()) else "linear"
+    )
+    ax_fit.set(xlabel="d", ylabel="median escape time", title="escape time against d")
+    ax_fit.legend(fontsize=7)
+    return fig
