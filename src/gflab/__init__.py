@@ -18,6 +18,7 @@ _LAZY = {
     "Trajectory": "gflab.simulation",
     "GradientFlow": "gflab.dynamics",
     "GradientDescent": "gflab.dynamics",
+    "SGD": "gflab.dynamics",
     "run": "gflab.experiments",
     "reproduce": "gflab.claims",
 }

@@ -341,9 +341,10 @@ def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:
 def claims_markdown() -> str:
     """The README's claims table, generated from the registry."""
     lines = ["| claim | statement | paper | predicted | tolerance |", "|---|---|---|---|---|"]
+    cell = lambda text: text.replace("|", "\\|")  # noqa: E731  (a pipe would end the cell)
     for c in CLAIMS:
         predicted = "" if c.predicted is None else f"{c.predicted:g}"
-        lines.append(f"| `{c.id}` | {c.statement} | {c.paper} | {predicted} | {c.tolerance} |")
+        lines.append(f"| `{c.id}` | {cell(c.statement)} | {cell(c.paper)} | {predicted} | {cell(c.tolerance)} |")
     return "\n".join(lines)
 
 

@@ -17,12 +17,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from gflab._jax import jax_module
 from gflab.errors import BadInput
 
-Activation = Callable[[np.ndarray], np.ndarray]
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import jax.scipy.special  # noqa: E402
+
+Activation = Callable[[Any], Any]
 
 
 def hermite_table(degree: int, x: np.ndarray) -> np.ndarray:
@@ -42,25 +49,24 @@ def hermite_table(degree: int, x: np.ndarray) -> np.ndarray:
 
 
 def _normalised_hermite(p: int) -> Activation:
-    return lambda z: hermite_table(p, z)[p]
+    def h(z: Any) -> Any:
+        previous, current = jnp.ones_like(z), z
+        if p == 0:
+            return previous
+        for q in range(1, p):
+            previous, current = current, (z * current - math.sqrt(q) * previous) / math.sqrt(q + 1)
+        return current
+
+    return h
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-def _erf(z: np.ndarray) -> np.ndarray:
-    from scipy.special import erf
-
-    return np.asarray(erf(z))
-
-
+# JAX functions (traceable inside losses; numpy arrays in, JAX arrays out).
 ACTIVATIONS: dict[str, Activation] = {
-    "relu": lambda z: np.maximum(z, 0.0),
-    "tanh": np.tanh,
-    "erf": _erf,
-    "sigmoid": _sigmoid,
-    "sin": np.sin,
+    "relu": jax.nn.relu,
+    "tanh": jnp.tanh,
+    "erf": jax.scipy.special.erf,
+    "sigmoid": jax.nn.sigmoid,
+    "sin": jnp.sin,
     **{f"he{p}": _normalised_hermite(p) for p in range(13)},
 }
 

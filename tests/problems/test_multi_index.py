@@ -110,3 +110,9 @@ def test_the_flow_stays_on_the_sphere() -> None:
     traj = simulate(problem, GradientFlow(rtol=1e-8, atol=1e-12, t1=1e3), y0, y0_batched=True)
     np.testing.assert_allclose(np.linalg.norm(traj.final_params, axis=1), 1.0, atol=1e-6)
     assert np.all(np.asarray(unit_rows(jnp.asarray(traj.final_params))) @ problem.index.T <= 1.0 + 1e-12)
+
+
+def test_closed_form_gradient_equals_autodiff() -> None:
+    problem = SphereCorrelation(index=jnp.asarray(embed(index_vectors(3, 0.2), 9)), phi=jnp.asarray([0.1, -0.4, 0.3, 1.0, 0.5]))
+    for w in (jax.random.normal(jax.random.key(8), (9,)), 1.7 * jax.random.normal(jax.random.key(9), (5, 9))):
+        np.testing.assert_allclose(problem.gradient(w), jax.grad(problem.loss)(w), rtol=1e-12, atol=1e-14)

@@ -3,5 +3,6 @@
 from gflab.dynamics.base import AbstractDynamics
 from gflab.dynamics.flow import GradientFlow
 from gflab.dynamics.gd import GradientDescent
+from gflab.dynamics.sgd import SGD
 
-__all__ = ["AbstractDynamics", "GradientDescent", "GradientFlow"]
+__all__ = ["SGD", "AbstractDynamics", "GradientDescent", "GradientFlow"]

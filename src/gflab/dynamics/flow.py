@@ -24,7 +24,7 @@ SOLVERS: dict[str, type[dfx.AbstractAdaptiveSolver]] = {
 
 
 def _negative_gradient(t: Any, y: Any, problem: AbstractProblem) -> Any:
-    return jax.tree.map(jnp.negative, jax.grad(problem.loss)(y))
+    return jax.tree.map(jnp.negative, problem.gradient(y))
 
 
 def _rms(tree: Any) -> jax.Array:

@@ -1,4 +1,4 @@
-"""Gradient descent w_{k+1} = w_k - eta grad L(w_k) (optax), time t = k eta."""
+"""Gradient descent w_{k+1} = R(w_k - eta grad L(w_k)) (optax; R the problem's retraction), time t = k eta."""
 
 from __future__ import annotations
 
@@ -36,10 +36,11 @@ class GradientDescent(AbstractDynamics):
     def step(
         self, problem: AbstractProblem, state: dict[str, Any], t_limit: jax.Array
     ) -> tuple[dict[str, Any], jax.Array, jax.Array]:
-        grads = jax.grad(problem.loss)(state["y"])
+        grads = problem.gradient(state["y"])
         updates, opt_state = self._optimizer().update(grads, state["opt"], state["y"])
         k = state["k"] + 1
-        new_state = {"y": optax.apply_updates(state["y"], updates), "t": k * self.eta, "k": k, "opt": opt_state}
+        y = problem.retract(optax.apply_updates(state["y"], updates))
+        new_state = {"y": y, "t": k * self.eta, "k": k, "opt": opt_state}
         return new_state, jnp.array(True), jnp.array(False)
 
     def save_slack(self) -> float | jax.Array:

@@ -65,14 +65,15 @@ class SphereNeuronSpec(Spec):
 
 @dataclass(frozen=True)
 class OverlapReached:
-    """Stop event: the best overlap (|m| for even phi) reaches ``level``."""
+    """Stop event: every neuron's best overlap (|m| for even phi) reaches ``level`` (one neuron
+    (D,) or a network (n, D))."""
 
     level: float
     even: bool
 
     def __call__(self, problem: SphereCorrelation, w: jax.Array) -> jax.Array:
         m = problem.overlaps(w)
-        return jnp.max(jnp.abs(m) if self.even else m) >= self.level
+        return jnp.min(jnp.max(jnp.abs(m) if self.even else m, axis=-1)) >= self.level
 
 
 def signed_overlaps(overlaps: np.ndarray, phi_parity: str) -> np.ndarray:

@@ -15,6 +15,7 @@ neuron (its first k coordinates along V and the norm of the rest).
 
 from __future__ import annotations
 
+import equinox as eqx
 import numpy as np
 
 from gflab._jax import jax_module
@@ -110,8 +111,74 @@ class SphereCorrelation(AbstractProblem):
     def loss(self, w: jax.Array) -> jax.Array:
         return -jnp.sum(polynomial(self.phi, self.overlaps(w)))
 
+    def gradient(self, w: jax.Array) -> jax.Array:
+        """Closed form: with r_i = |w_i|, u_i = w_i / r_i, M = U V^T, A = phi'(M),
+        grad_{w_i} L = (-(A V)_i + (sum_j A_ij M_ij) u_i) / r_i  (tangent to the sphere)."""
+        norms = jnp.linalg.norm(w, axis=-1, keepdims=True)
+        m = (w @ self.index.T) / norms
+        a = polynomial(jnp.arange(1, self.phi.shape[0]) * self.phi[1:], m) if self.phi.shape[0] > 1 else jnp.zeros_like(m)
+        return (-(a @ self.index) + jnp.sum(a * m, axis=-1, keepdims=True) * (w / norms)) / norms
+
     def observe(self, w: jax.Array) -> dict[str, jax.Array]:
         return {"loss": self.loss(w), "overlaps": self.overlaps(w)}
+
+    def retract(self, w: jax.Array) -> jax.Array:
+        return unit_rows(w)
+
+
+def correlation_samples(w: jax.Array, index: jax.Array, x: jax.Array, sigma: str, sigma_star: str) -> jax.Array:
+    """-f(x) f*(x) per sample row of x: f = sum_i sigma(u_i.x), f* = sum_j sigma*(v_j.x)."""
+    from gflab.hermite import ACTIVATIONS
+
+    student = jnp.sum(ACTIVATIONS[sigma](x @ unit_rows(jnp.atleast_2d(w)).T), axis=-1)
+    teacher = jnp.sum(ACTIVATIONS[sigma_star](x @ index.T), axis=-1)
+    return -student * teacher
+
+
+class OnlineSphereCorrelation(SphereCorrelation):
+    """The correlation problem seen through fresh Gaussian batches (online SGD).
+
+    ``loss`` and ``observe`` stay the exact population values (for monitoring); SGD descends
+    ``batch_loss``, the empirical correlation loss of x_1..x_B ~ N(0, I_d), unbiased for it.
+    Needs the full d (fresh samples fill every direction: no reduction)."""
+
+    key: jax.Array  # the data stream: raw uint32 key data (jax.random.key_data), numpy-convertible for ensembles
+    sigma: str = eqx.field(static=True, default="he3")
+    sigma_star: str = eqx.field(static=True, default="he3")
+
+    def sample_batch(self, key: jax.Array, size: int) -> jax.Array:
+        return jax.random.normal(key, (size, self.index.shape[-1]))
+
+    def batch_loss(self, w: jax.Array, x: jax.Array) -> jax.Array:
+        return jnp.mean(correlation_samples(w, self.index, x, self.sigma, self.sigma_star))
+
+
+class SampleSphereCorrelation(AbstractProblem):
+    """The empirical correlation loss on a fixed sample X (m x d): finite-sample effects.
+
+    ``loss`` is the empirical mean over all of X (gradient flow and GD minimise it); SGD draws
+    mini-batches of rows of X (with replacement)."""
+
+    index: jax.Array  # (k, d)
+    data: jax.Array  # (m, d)
+    key: jax.Array
+    sigma: str = eqx.field(static=True, default="he3")
+    sigma_star: str = eqx.field(static=True, default="he3")
+
+    def loss(self, w: jax.Array) -> jax.Array:
+        return self.batch_loss(w, self.data)
+
+    def observe(self, w: jax.Array) -> dict[str, jax.Array]:
+        return {"loss": self.loss(w), "overlaps": unit_rows(w) @ self.index.T}
+
+    def retract(self, w: jax.Array) -> jax.Array:
+        return unit_rows(w)
+
+    def sample_batch(self, key: jax.Array, size: int) -> jax.Array:
+        return self.data[jax.random.randint(key, (size,), 0, self.data.shape[0])]
+
+    def batch_loss(self, w: jax.Array, x: jax.Array) -> jax.Array:
+        return jnp.mean(correlation_samples(w, self.index, x, self.sigma, self.sigma_star))
 
 
 class SphereMSE(AbstractProblem):
@@ -141,8 +208,13 @@ class SphereMSE(AbstractProblem):
     def observe(self, w: jax.Array) -> dict[str, jax.Array]:
         return {"loss": self.loss(w), "overlaps": self.overlaps(w)}
 
+    def retract(self, w: jax.Array) -> jax.Array:
+        return unit_rows(w)
+
 
 __all__ = [
+    "OnlineSphereCorrelation",
+    "SampleSphereCorrelation",
     "SphereCorrelation",
     "SphereMSE",
     "embed",

@@ -116,6 +116,9 @@ class _SubspaceProblem(AbstractProblem):
         """M = W V^T."""
         return orthonormalised(w) @ self.index.T
 
+    def retract(self, w: jax.Array) -> jax.Array:
+        return orthonormalised(orthonormalised(w))  # |W W^T - I| = e -> O(e^2) per application
+
     def observe(self, w: jax.Array) -> dict[str, jax.Array]:
         m = self.overlaps(w)
         return {"loss": self.loss(w), "overlaps": m, "singular_values": jnp.linalg.svd(m, compute_uv=False)}
