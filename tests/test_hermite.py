@@ -118,3 +118,19 @@ def test_correlation_polynomial_by_monte_carlo() -> None:
     phi = correlation_polynomial(expand("tanh").coefficients, expand("relu").coefficients)
     samples = np.tanh(x @ u) * np.maximum(x @ v, 0)
     assert abs(np.mean(samples) - np.polynomial.polynomial.polyval(t, phi)) < 5 * np.std(samples) / math.sqrt(n)
+
+
+def test_link_coefficients_of_polynomials_are_exact_and_match_monte_carlo() -> None:
+    from gflab.hermite import link_coefficients
+
+    # z1^2 z2 = (sqrt2 h_2(z1) + 1) h_1(z2)
+    a = link_coefficients(lambda z: z[..., 0] ** 2 * z[..., 1], r=2, degree=4)
+    assert a.keys() == {(2, 1), (0, 1)}
+    assert a[(2, 1)] == pytest.approx(math.sqrt(2), abs=1e-12)
+    assert a[(0, 1)] == pytest.approx(1.0, abs=1e-12)
+    # a smooth non-polynomial link: coefficients by quadrature against Monte Carlo
+    g = lambda z: np.tanh(z[..., 0] + 0.5 * z[..., 1])  # noqa: E731
+    b = link_coefficients(g, r=2, degree=3, points=60)
+    z = np.random.default_rng(4).normal(size=(400_000, 2))
+    samples = g(z) * hermite_table(1, z[:, 0])[1]
+    assert abs(b[(1, 0)] - np.mean(samples)) < 5 * np.std(samples) / math.sqrt(len(samples))

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from gflab.errors import BadInput
 from gflab.theory import learnability as yarotsky
 from gflab.theory import multi_index as sbh
+from gflab.theory import stability
 from gflab.theory import subspace as bbp
 
 # Comparisons of metrics[measured] with the threshold; "within": |measured - predicted| <= threshold;
@@ -324,6 +325,22 @@ CLAIMS: tuple[Claim, ...] = (
         predicted=1.0,
         quick={"link": "staircase", "seeds": 400},
         full={"link": "staircase", "seeds": 4000},
+    ),
+    *(
+        Claim(
+            id=f"gd-stability.critical-step{suffix}",
+            experiment="gd-stability",
+            statement=f"GD{' with heavy-ball momentum 0.9' if momentum else ''} on random quadratics (dimension 50): "
+            f"it converges iff eta < 2 (1 + beta) / lambda_max (measured critical step within 1% for every quadratic)",
+            paper=stability.PAPER + ", linear stability",
+            measured="max_relative_error",
+            relation="<=",
+            threshold=0.01,
+            predicted=0.0,
+            quick={"momentum": momentum, "n_quadratics": 3, "steps": 5000},
+            full={"momentum": momentum, "n_quadratics": 10, "steps": 20_000},
+        )
+        for suffix, momentum in (("", 0.0), ("-momentum", 0.9))
     ),
 )
 

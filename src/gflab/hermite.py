@@ -156,6 +156,37 @@ def expand(
     return HermiteExpansion(coefficients=kept, second_moment=second, tail=float(tails[degree]), tol=tol)
 
 
+def link_coefficients(
+    g: Callable[[Any], Any], r: int, degree: int, *, points: int = 40, atol: float = 1e-12
+) -> dict[tuple[int, ...], float]:
+    """Coefficients a_alpha = E[g(z) h_alpha(z)], z ~ N(0, I_r), |alpha| <= degree, of a link
+    g: R^r -> R (called on an array (..., r)), by tensor Gauss-Hermite quadrature.
+
+    Exact for polynomial g of degree < 2 points - degree; for general smooth g its error decays
+    with ``points`` (r small: points^r evaluations). The result feeds
+    :func:`gflab.problems.subspace.link_tensors`.
+
+    >>> a = link_coefficients(lambda z: z[..., 0] + z[..., 0] * z[..., 1], r=2, degree=3)
+    >>> {k: round(v, 12) for k, v in a.items()}
+    {(1, 0): 1.0, (1, 1): 1.0}
+    """
+    nodes, weights = np.polynomial.hermite_e.hermegauss(points)
+    weights = weights / math.sqrt(2.0 * math.pi)
+    grids = np.meshgrid(*([nodes] * r), indexing="ij")
+    z = np.stack([grid.ravel() for grid in grids], axis=-1)
+    w = np.prod(np.meshgrid(*([weights] * r), indexing="ij"), axis=0).ravel()
+    values = np.asarray(g(z), dtype=np.float64)
+    table = hermite_table(degree, z)  # (degree + 1, N, r)
+    out: dict[tuple[int, ...], float] = {}
+    for alpha in np.ndindex(*([degree + 1] * r)):
+        if sum(alpha) <= degree:
+            basis = np.prod([table[k][:, i] for i, k in enumerate(alpha)], axis=0)
+            a = float(np.sum(w * values * basis))
+            if abs(a) > atol:
+                out[tuple(int(k) for k in alpha)] = a
+    return out
+
+
 def information_exponent(coefficients: np.ndarray, atol: float = 1e-12) -> int | None:
     """Lowest p >= 1 with |c_p| > atol."""
     nonzero = np.nonzero(np.abs(np.asarray(coefficients)[1:]) > atol)[0]
@@ -186,5 +217,6 @@ __all__ = [
     "expand",
     "hermite_table",
     "information_exponent",
+    "link_coefficients",
     "parity",
 ]

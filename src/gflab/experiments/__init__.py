@@ -44,6 +44,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "Planted",
         "the link known and fixed: random starts end at spurious critical points; two-timescale does not (seed 003)",
     ),
+    "gd-stability": (
+        "gflab.experiments.gd_stability",
+        "GDStability",
+        "GD (with momentum) on quadratics converges iff eta < 2 (1 + beta) / lambda_max (seed 004)",
+    ),
 }
 
 
