@@ -342,6 +342,31 @@ CLAIMS: tuple[Claim, ...] = (
         )
         for suffix, momentum in (("", 0.0), ("-momentum", 0.9))
     ),
+    Claim(
+        id="edge-of-stability.below-2-over-eta",
+        experiment="edge-of-stability",
+        statement="full-batch GD on a two-layer tanh network (width 32, 400 digits, eta = 0.01 .. 0.2): the final "
+        "sharpness is never above 2/eta by more than 5% (largest ratio sharpness / (2/eta) at most 1.05)",
+        paper=stability.PAPER + ", edge of stability",
+        measured="max_ratio",
+        relation="<=",
+        threshold=1.05,
+        predicted=1.0,
+        quick={"data": "digits", "steps": 3000},
+        full={"data": "digits", "steps": 10_000},
+    ),
+    Claim(
+        id="edge-of-stability.at-the-edge",
+        experiment="edge-of-stability",
+        statement="same runs: for the larger half of the steps (eta >= 0.05) the final sharpness sits within 20% of 2/eta",
+        paper=stability.PAPER + ", edge of stability",
+        measured="large_steps_gap",
+        relation="<=",
+        threshold=0.2,
+        predicted=0.0,
+        quick={"data": "digits", "steps": 3000},
+        full={"data": "digits", "steps": 10_000},
+    ),
 )
 
 

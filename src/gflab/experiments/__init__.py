@@ -49,6 +49,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "GDStability",
         "GD (with momentum) on quadratics converges iff eta < 2 (1 + beta) / lambda_max (seed 004)",
     ),
+    "edge-of-stability": (
+        "gflab.experiments.edge_of_stability",
+        "EdgeOfStability",
+        "full-batch GD on a two-layer network: the final sharpness against 2/eta (seed 004)",
+    ),
 }
 
 

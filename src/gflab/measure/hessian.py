@@ -37,22 +37,35 @@ class TopEigenvalues:
     matvecs: int
 
 
+def _ritz_pairs(
+    loss: Callable[[Any], jax.Array], params: Any, num_matvecs: int, seed: int
+) -> tuple[jax.Array, jax.Array, Callable[[jax.Array], jax.Array]]:
+    """Ritz values and vectors of the Hessian from ``num_matvecs`` Lanczos steps, and the
+    flat matvec that produced them."""
+    from matfree import decomp, eig
+
+    flat, unravel = ravel_pytree(params)
+    product = hessian_vector_product(loss, params)
+    matvec = lambda v: ravel_pytree(product(unravel(v)))[0]  # noqa: E731
+    v0 = jax.random.normal(jax.random.key(seed), flat.shape, flat.dtype)
+    values, vectors = eig.eigh_partial(decomp.tridiag_sym(min(num_matvecs, flat.size)))(matvec, v0 / jnp.linalg.norm(v0))
+    return values, vectors, matvec
+
+
 def top_eigenvalues(
     loss: Callable[[Any], jax.Array], params: Any, *, k: int = 1, num_matvecs: int = 40, seed: int = 0
 ) -> TopEigenvalues:
     """The k largest eigenvalues of the Hessian of ``loss`` at ``params`` by Lanczos."""
-    from matfree import decomp, eig
-
-    flat, unravel = ravel_pytree(params)
-    num_matvecs = min(num_matvecs, flat.size)
-    product = hessian_vector_product(loss, params)
-    matvec = lambda v: ravel_pytree(product(unravel(v)))[0]  # noqa: E731
-    v0 = jax.random.normal(jax.random.key(seed), flat.shape, flat.dtype)
-    values, vectors = eig.eigh_partial(decomp.tridiag_sym(num_matvecs))(matvec, v0 / jnp.linalg.norm(v0))
+    values, vectors, matvec = _ritz_pairs(loss, params, num_matvecs, seed)
     order = jnp.argsort(values)[::-1][:k]
     top, top_vectors = values[order], vectors[order]
     residuals = jnp.stack([jnp.linalg.norm(matvec(u) - theta * u) for theta, u in zip(top, top_vectors, strict=True)])
-    return TopEigenvalues(values=np.asarray(top), errors=np.asarray(residuals), matvecs=num_matvecs + k)
+    return TopEigenvalues(values=np.asarray(top), errors=np.asarray(residuals), matvecs=int(values.shape[0]) + k)
+
+
+def sharpness_array(loss: Callable[[Any], jax.Array], params: Any, num_matvecs: int = 20, seed: int = 0) -> jax.Array:
+    """lambda_max by Lanczos as a traceable scalar (for observables inside jit / vmap)."""
+    return jnp.max(_ritz_pairs(loss, params, num_matvecs, seed)[0])
 
 
 def sharpness(loss: Callable[[Any], jax.Array], params: Any, **kwargs: Any) -> tuple[float, float]:

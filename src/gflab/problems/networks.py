@@ -1,0 +1,82 @@
+"""Two-layer networks on data (seed 004): f(x) = s sum_j a_j sigma(w_j . x), three scalings.
+
+- ``conventional``: s = 1, a(0) = 0, w(0) ~ N(0, I/d);
+- ``mean-field``: s = 1/m, particles (a_j, w_j) with a(0) ~ N(0, 1), w(0) ~ N(0, I/d);
+- ``random-features``: the first layer is frozen at w(0) (a problem field), only a is trained.
+
+Loss: the empirical squared loss L = scale/(2n) sum_i (f(x_i) - y_i)^2, where ``scale`` (a
+batchable leaf, 1 by default) turns GD with step 1 into GD with step ``scale``: an ensemble
+over steps is an ensemble over this leaf.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import equinox as eqx
+import numpy as np
+
+from gflab._jax import jax_module
+from gflab.errors import BadInput
+from gflab.hermite import ACTIVATIONS
+from gflab.problems.base import AbstractProblem
+
+jax_module()
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+
+Scaling = Literal["conventional", "mean-field", "random-features"]
+Params = dict[str, jax.Array]
+
+
+class TwoLayerNet(AbstractProblem):
+    x: jax.Array  # (n, d)
+    y: jax.Array  # (n,)
+    frozen: jax.Array  # (m, d): the first layer of the random-features model (unused otherwise)
+    scale: jax.Array  # ()
+    sigma: str = eqx.field(static=True, default="tanh")
+    scaling: Scaling = eqx.field(static=True, default="conventional")
+
+    def predict(self, params: Params, x: jax.Array) -> jax.Array:
+        w = self.frozen if self.scaling == "random-features" else params["w"]
+        out = ACTIVATIONS[self.sigma](x @ w.T) @ params["a"]
+        return out / w.shape[0] if self.scaling == "mean-field" else out
+
+    def unscaled_loss(self, params: Params) -> jax.Array:
+        return 0.5 * jnp.mean((self.predict(params, self.x) - self.y) ** 2)
+
+    def loss(self, params: Params) -> jax.Array:
+        return self.scale * self.unscaled_loss(params)
+
+    def observe(self, params: Params) -> dict[str, jax.Array]:
+        from gflab.measure.hessian import sharpness_array
+
+        return {"loss": self.unscaled_loss(params), "sharpness": sharpness_array(self.unscaled_loss, params)}
+
+
+def init_params(key: jax.Array, d: int, width: int, scaling: Scaling) -> tuple[Params, jax.Array]:
+    """(trainable parameters, frozen first layer) at initialisation under ``scaling``."""
+    kw, ka = jax.random.split(key)
+    w = jax.random.normal(kw, (width, d)) / np.sqrt(d)
+    a = jnp.zeros(width) if scaling == "conventional" else jax.random.normal(ka, (width,))
+    params = {"a": a} if scaling == "random-features" else {"w": w, "a": a}
+    return params, w
+
+
+def dataset(name: str, n: int, seed: int = 0, d: int = 10, teacher_width: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) for ``digits`` (scikit-learn's bundled 8x8 digits, pixels / 16, y = +1 for 0-4,
+    -1 for 5-9) or ``teacher`` (x ~ N(0, I_d), y from a random two-layer ReLU teacher)."""
+    rng = np.random.default_rng(seed)
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        images, labels = load_digits(return_X_y=True)
+        if n > len(labels):
+            raise BadInput("n", f"digits has {len(labels)} samples (got {n})")
+        pick = rng.choice(len(labels), size=n, replace=False)
+        return images[pick] / 16.0, np.where(labels[pick] < 5, 1.0, -1.0)
+    if name == "teacher":
+        x = rng.normal(size=(n, d))
+        w, a = rng.normal(size=(teacher_width, d)) / np.sqrt(d), rng.normal(size=teacher_width) / np.sqrt(teacher_width)
+        return x, np.maximum(x @ w.T, 0.0) @ a
+    raise BadInput("data", f"unknown data set {name!r}; accepted: digits, teacher")
