@@ -2,13 +2,15 @@
 
 Problem (seed 001): n = 100 neurons in d = 1000, k = 10 orthonormal index vectors,
 sigma = sigma* = he3, correlation loss. Both runs stop when every neuron's best overlap
-reaches 0.99 (the same accuracy), from the same start:
+reaches ``--level`` (the same accuracy; default 0.9), from the same start:
   population  the spherical flow of the exact loss in reduced coordinates (Tsit5, rtol 1e-6);
   online SGD  full-d projected SGD on fresh N(0, I_d) batches of size B with step eta
-              (its error floor grows with eta d / B, so 0.99 needs a small step).
+              (its error floor 1 - overlap grows like eta d / B: at eta 1e-3, B 256 it sits
+              near 0.06, so 0.9 is reachable and 0.99 is not; each tenfold in accuracy costs
+              SGD about tenfold in steps x batch, so the ratio at 0.99 would be larger still).
 Prints wall times (population compiled; SGD in one run, compile included), SGD steps and samples used, and the ratio (target >= 1000x).
 
-Usage: python bench/online_vs_population.py [--d 1000] [--n 100] [--k 10] [--eta 1e-4] [--batch 256]
+Usage: python bench/online_vs_population.py [--d 1000] [--n 100] [--k 10] [--eta 1e-3] [--batch 256]
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ def main() -> None:
     p.add_argument("--d", type=int, default=1000)
     p.add_argument("--n", type=int, default=100)
     p.add_argument("--k", type=int, default=10)
-    p.add_argument("--eta", type=float, default=1e-4)
+    p.add_argument("--eta", type=float, default=1e-3)
     p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--level", type=float, default=0.99)
+    p.add_argument("--level", type=float, default=0.9)
     args = p.parse_args()
 
     import jax
@@ -48,7 +50,7 @@ def main() -> None:
     full0 = jnp.asarray(full_from_reduced(reduced0, args.d, jax.random.key(1)))
     v = index_vectors(args.k)
     stop = Stop(event=OverlapReached(args.level, False))
-    t1 = 2e3
+    t1 = 400.0
 
     def timed(run, warm: bool):  # type: ignore[no-untyped-def]
         if warm:

@@ -8,8 +8,10 @@ one is compared with the linear-stability bound 2 / eta, as in the talk's table 
 sharpness beside "prediction 2/eta"). The steps whose sharpness reached 2/eta (within ``near``)
 are named in the metrics from the measurement (the edge-of-stability regime), and so are the
 larger half of the steps that did not diverge with their worst gap to 2/eta.
-Not yet here: the gradient-flow trajectory beside GD (their distance, the time the flow's
-sharpness crosses 2/eta).
+
+Beside GD, the gradient flow from the same initialisation (adaptive Tsit5, ``rtol``/``atol``)
+is saved at every GD time k eta: the distance |theta_GD - theta_GF| over time, and the time
+at which the flow's sharpness first crosses 2/eta (GD leaves the flow around there).
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ class EdgeOfStabilitySpec(Spec):
     save_points: int = Field(31, ge=2, le=2000)
     matvecs: int = Field(20, ge=2, le=500, description="Lanczos Hessian-vector products per sharpness")
     near: float = Field(0.2, gt=0, lt=1, description="a step is at the edge when its final sharpness is within this of 2/eta")
+    flow: bool = Field(True, description="also run the gradient flow from the same start")
+    rtol: float = Field(1e-7, gt=0, lt=1)
+    atol: float = Field(1e-9, gt=0)
     seed: int = Field(0, ge=0)
 
 
@@ -57,7 +62,8 @@ class EdgeOfStability(Experiment):
         problem = TwoLayerNet(
             x=jnp.asarray(x), y=jnp.asarray(y), frozen=frozen, scale=jnp.asarray(etas), sigma=spec.sigma, scaling=spec.scaling
         )
-        save = Save(ts=tuple(np.linspace(0.0, spec.steps, spec.save_points).round()), observables=("loss", "sharpness"))
+        steps = np.unique(np.linspace(0.0, spec.steps, spec.save_points).round())
+        save = Save(ts=tuple(steps), observables=("loss", "sharpness", "params"))
         traj = simulate(
             problem, GradientDescent(eta=1.0, t1=float(spec.steps)), params, over=lambda p: p.scale,
             save=save, stop=Stop(bound=1e10), progress=progress, description="GD over step sizes",
@@ -89,15 +95,71 @@ class EdgeOfStability(Experiment):
             "edge_worst_gap": float(np.max(np.abs(ratio[edge] - 1.0))) if edge.any() else None,
             "diverged_steps": etas[diverged].tolist(),
         }
-        table = pd.DataFrame(
-            {
-                "eta": np.repeat(etas, len(save.ts)),
-                "step": np.tile(np.asarray(save.ts), len(etas)),
-                "loss": traj.observations["loss"].ravel(),
-                "sharpness": sharp.ravel(),
+        columns = {
+            "eta": np.repeat(etas, len(steps)),
+            "step": np.tile(steps, len(etas)),
+            "loss": traj.observations["loss"].ravel(),
+            "sharpness": sharp.ravel(),
+        }
+        figures = {"sharpness": _figure(spec, steps, sharp, etas)}
+        if spec.flow:
+            distance, crossing = self._beside_flow(spec, problem, params, etas, steps, traj.observations["params"], sharp)
+            columns["distance_to_flow"] = distance.ravel()
+            metrics["flow"] = {
+                "final_distance": dict(zip(map(str, etas), distance[:, -1].tolist(), strict=True)),
+                "flow_crosses_2_over_eta_at": dict(zip(map(str, etas), crossing["flow"].tolist(), strict=True)),
+                "gd_reaches_2_over_eta_at": dict(zip(map(str, etas), crossing["gd"].tolist(), strict=True)),
             }
-        )
-        return Result(metrics=metrics, table=table, figures={"sharpness": _figure(spec, np.asarray(save.ts), sharp, etas)})
+            figures["distance_to_flow"] = _distance_figure(steps, etas, distance, crossing)
+        return Result(metrics=metrics, table=pd.DataFrame(columns), figures=figures)
+
+    @staticmethod
+    def _beside_flow(
+        spec: EdgeOfStabilitySpec,
+        problem: TwoLayerNet,
+        params: Any,
+        etas: np.ndarray,
+        steps: np.ndarray,
+        gd_params: np.ndarray,
+        gd_sharp: np.ndarray,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Gradient flow saved at every time k eta; distances to GD and the 2/eta crossing times."""
+        from gflab.dynamics import GradientFlow
+        from gflab.measure.timing import hitting_time
+
+        times = np.unique(np.outer(etas, steps).ravel())
+        flow_problem = _with_scale(problem, 1.0)
+        flow = simulate(
+            flow_problem, GradientFlow(rtol=spec.rtol, atol=spec.atol, t1=float(times[-1])), params,
+            save=Save(ts=tuple(times), observables=("sharpness", "params")), stop=Stop(bound=1e10),
+        )  # fmt: skip
+        index = np.searchsorted(times, np.outer(etas, steps))
+        distance = np.linalg.norm(gd_params - flow.observations["params"][index], axis=-1)  # (etas, T)
+        crossing = {
+            "flow": np.array([hitting_time(times, flow.observations["sharpness"], 2.0 / e) for e in etas], dtype=float),
+            "gd": np.array([hitting_time(e * steps, gd_sharp[i], 0.95 * 2.0 / e) for i, e in enumerate(etas)], dtype=float),
+        }
+        return distance, crossing
+
+
+def _with_scale(problem: TwoLayerNet, scale: float) -> TwoLayerNet:
+    import equinox as eqx
+
+    return eqx.tree_at(lambda p: p.scale, problem, jnp.asarray(scale))
+
+
+def _distance_figure(steps: np.ndarray, etas: np.ndarray, distance: np.ndarray, crossing: dict[str, np.ndarray]) -> Any:
+    from gflab.plots import figure
+
+    fig, ax = figure(width=5.5, height=4.0)
+    for i, eta in enumerate(etas):
+        ax.plot(eta * steps, distance[i], color=f"C{i}", label=f"eta = {eta:g}")
+        if np.isfinite(crossing["flow"][i]):
+            ax.axvline(crossing["flow"][i], color=f"C{i}", ls=":", lw=0.8)
+    ax.set(xlabel="time t = k eta", ylabel="|theta_GD - theta_GF|", xscale="log", yscale="log")
+    ax.set_title("GD against gradient flow; dotted: flow sharpness crosses 2/eta")
+    ax.legend(fontsize=7)
+    return fig
 
 
 def _figure(spec: EdgeOfStabilitySpec, steps: np.ndarray, sharp: np.ndarray, etas: np.ndarray) -> Any:

@@ -51,7 +51,8 @@ class TwoLayerNet(AbstractProblem):
     def observe(self, params: Params) -> dict[str, jax.Array]:
         from gflab.measure.hessian import sharpness_array
 
-        return {"loss": self.unscaled_loss(params), "sharpness": sharpness_array(self.unscaled_loss, params)}
+        flat = jnp.concatenate([jnp.ravel(params[k]) for k in sorted(params)])
+        return {"loss": self.unscaled_loss(params), "sharpness": sharpness_array(self.unscaled_loss, params), "params": flat}
 
 
 def init_params(key: jax.Array, d: int, width: int, scaling: Scaling) -> tuple[Params, jax.Array]:
