@@ -367,6 +367,26 @@ CLAIMS: tuple[Claim, ...] = (
         quick={"data": "digits", "steps": 3000},
         full={"data": "digits", "steps": 10_000},
     ),
+    *(
+        Claim(
+            id=f"sgd-stability.{scheme}",
+            experiment="sgd-stability",
+            statement=f"mini-batch SGD ({scheme}) on a 1-D quadratic family (n = 8, B = 1, 2, 4): the mean of theta^2 stops "
+            f"contracting at the step where the exact second-moment factor reaches 1 ({what}; every measured boundary within 2%)",
+            paper=stability.PAPER + ", SGD linear stability",
+            measured=f"max_relative_error.{scheme}",
+            relation="<=",
+            threshold=0.02,
+            predicted=0.0,
+            quick={"schemes": [scheme], "paths": 20_000},
+            full={"schemes": [scheme], "paths": 400_000},
+        )
+        for scheme, what in (
+            ("with-replacement", "the talk's (1 - eta a)^2 + eta^2 s^2 / B <= 1"),
+            ("without-replacement", "s^2 / B times the finite-population factor (n - B) / (n - 1)"),
+            ("reshuffling", "the epoch factor averaged over all partitions into batches"),
+        )
+    ),
 )
 
 

@@ -1,6 +1,7 @@
 """Stochastic gradient descent on mini-batches: w_{k+1} = R(w_k - eta grad L_B(w_k)), t = k eta.
 
-The problem supplies the batches: ``sample_batch(key, size)`` and ``batch_loss(params, batch)``
+The problem supplies the batches: ``sample_batch(key, size, step)`` (``step`` = k, for schemes
+that walk through epochs) and ``batch_loss(params, batch)``
 (an unbiased estimate of its loss), and its data stream's ``key`` as raw uint32 key data
 (``jax.random.key_data``: ensembles pass keys through numpy; batch it with ``over`` to
 give every trajectory of an ensemble its own stream). R is ``problem.retract`` (renormalisation
@@ -43,7 +44,7 @@ class SGD(AbstractDynamics):
         self, problem: AbstractProblem, state: dict[str, Any], t_limit: jax.Array
     ) -> tuple[dict[str, Any], jax.Array, jax.Array]:
         key, sub = jax.random.split(state["key"])
-        batch = problem.sample_batch(sub, self.batch_size)  # type: ignore[attr-defined]
+        batch = problem.sample_batch(sub, self.batch_size, state["k"])  # type: ignore[attr-defined]
         grads = jax.grad(problem.batch_loss)(state["y"], batch)  # type: ignore[attr-defined]
         updates, opt_state = self._optimizer().update(grads, state["opt"], state["y"])
         k = state["k"] + 1

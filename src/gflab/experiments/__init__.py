@@ -54,6 +54,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "EdgeOfStability",
         "full-batch GD on a two-layer network: the final sharpness against 2/eta (seed 004)",
     ),
+    "sgd-stability": (
+        "gflab.experiments.sgd_stability",
+        "SGDStability",
+        "mini-batch SGD on 1-D quadratic families: the second-moment stability boundary in (eta, B), three sampling schemes (seed 004)",
+    ),
 }
 
 

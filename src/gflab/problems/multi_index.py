@@ -146,7 +146,7 @@ class OnlineSphereCorrelation(SphereCorrelation):
     sigma: str = eqx.field(static=True, default="he3")
     sigma_star: str = eqx.field(static=True, default="he3")
 
-    def sample_batch(self, key: jax.Array, size: int) -> jax.Array:
+    def sample_batch(self, key: jax.Array, size: int, step: jax.Array) -> jax.Array:
         return jax.random.normal(key, (size, self.index.shape[-1]))
 
     def batch_loss(self, w: jax.Array, x: jax.Array) -> jax.Array:
@@ -174,7 +174,7 @@ class SampleSphereCorrelation(AbstractProblem):
     def retract(self, w: jax.Array) -> jax.Array:
         return unit_rows(w)
 
-    def sample_batch(self, key: jax.Array, size: int) -> jax.Array:
+    def sample_batch(self, key: jax.Array, size: int, step: jax.Array) -> jax.Array:
         return self.data[jax.random.randint(key, (size,), 0, self.data.shape[0])]
 
     def batch_loss(self, w: jax.Array, x: jax.Array) -> jax.Array:

@@ -8,9 +8,67 @@ x_{k+1} = (1 + beta - eta lambda) x_k - beta x_{k-1}, stable iff 0 < eta lambda 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import combinations
+
+import numpy as np
+from scipy.optimize import brentq
+
 PAPER = "E, Ma, Wojtowytsch & Wu, Towards a mathematical theory of machine learning (talk); Wu, Ma & E 2018"
 
 
 def gd_critical_step(lambda_max: float, momentum: float = 0.0) -> float:
     """Largest stable step 2 (1 + beta) / lambda_max."""
     return 2.0 * (1.0 + momentum) / lambda_max
+
+
+def sgd_second_moment_factor(curvatures: np.ndarray, eta: float, batch: int, scheme: str) -> float:
+    """Growth of E[theta^2] for SGD on f_i = a_i theta^2 / 2: per step for the iid schemes, per
+    epoch (n / B steps) for random reshuffling.
+
+    - with replacement: a_hat is the mean of B iid draws: E[(1 - eta a_hat)^2]
+      = (1 - eta a)^2 + eta^2 s^2 / B (the talk's condition: this <= 1);
+    - without replacement: Var(a_hat) = s^2 (n - B) / (B (n - 1)) (finite-population correction);
+    - reshuffling: the batches of an epoch partition the samples, so the epoch factor is the mean
+      over all partitions into blocks of size B of prod_b (1 - eta a_hat_b)^2 (exact enumeration).
+    Here a = mean a_i and s^2 = mean a_i^2 - a^2.
+    """
+    a_i = np.asarray(curvatures, float)
+    n, a, var = len(a_i), float(np.mean(a_i)), float(np.var(a_i))
+    if scheme == "with-replacement":
+        return (1 - eta * a) ** 2 + eta**2 * var / batch
+    if scheme == "without-replacement":
+        return (1 - eta * a) ** 2 + eta**2 * var * (n - batch) / (batch * (n - 1)) if n > 1 else (1 - eta * a) ** 2
+    if scheme == "reshuffling":
+        products = [
+            np.prod([(1 - eta * np.mean(a_i[list(block)])) ** 2 for block in blocks])
+            for blocks in _partitions(list(range(n)), batch)
+        ]
+        return float(np.mean(products))
+    raise ValueError(f"unknown scheme {scheme!r}")
+
+
+def _partitions(items: list[int], size: int) -> Iterator[list[tuple[int, ...]]]:
+    """All partitions of ``items`` into unordered blocks of ``size`` (the first item anchors a block)."""
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for others in combinations(rest, size - 1):
+        remaining = [i for i in rest if i not in others]
+        for tail in _partitions(remaining, size):
+            yield [(first, *others), *tail]
+
+
+def sgd_critical_step(curvatures: np.ndarray, batch: int, scheme: str) -> float:
+    """The step eta > 0 where the second-moment factor crosses 1 (closed form for the iid schemes:
+    eta_c = 2 a / (a^2 + Var(a_hat)); by Brent's method for reshuffling)."""
+    a_i = np.asarray(curvatures, float)
+    upper = 2.0 / float(np.min(a_i)) + 1.0
+    grid = np.linspace(1e-6, upper, 4001)
+    excess = np.array([sgd_second_moment_factor(a_i, e, batch, scheme) - 1.0 for e in grid])
+    change = np.nonzero((excess[:-1] < 0) & (excess[1:] >= 0))[0]
+    if not change.size:
+        raise ValueError("no crossing of the second-moment factor")
+    i = int(change[0])
+    return float(brentq(lambda e: sgd_second_moment_factor(a_i, e, batch, scheme) - 1.0, grid[i], grid[i + 1], xtol=1e-14))
