@@ -1,0 +1,79 @@
+"""Claims of seed 000 (Yarotsky 2024): learnability by gradient flow, the sphere obstruction."""
+
+from __future__ import annotations
+
+from gflab.claims.claim import Claim
+from gflab.theory import learnability as yarotsky
+
+_SIN = {"model": "sin-curve", "d": 2, "n_targets": 10_000, "w0": 0.0}
+_LEARN = dict(tol=1e-6, gtol=1e-5, rtol=1e-6, atol=1e-8, t1=1e4)
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim(
+        id="learnability.sin-curve",
+        experiment="learnability",
+        statement="sin-curve Phi(w) = (sin w, sin sqrt2 w): gradient flow learns almost no target of [-1,1]^2 "
+        "(learned fraction of 10^4 uniform targets at most 0.01, upper end of its Wilson interval)",
+        paper=yarotsky.PAPER + ", Fig. 4 / Cor. 10",
+        measured="fractions.learned.high",
+        relation="<=",
+        threshold=0.01,
+        predicted=yarotsky.learned_fraction("sin-curve", 1, 2),
+        quick=_SIN | _LEARN | {"grid": 80},
+        full=_SIN | _LEARN | {"grid": 250},
+    ),
+    Claim(
+        id="learnability.sin-curve-trapped",
+        experiment="learnability",
+        statement="sin-curve: almost every target not learned is trapped at a spurious critical point "
+        "(share of trapped among the not-learned at least 0.99)",
+        paper=yarotsky.PAPER + ", Fig. 4",
+        measured="trapped_share_of_not_learned",
+        relation=">=",
+        threshold=0.99,
+        predicted=1.0,
+        quick=_SIN | _LEARN | {"grid": 80},
+        full=_SIN | _LEARN | {"grid": 250},
+    ),
+    Claim(
+        id="learnability.linear",
+        experiment="learnability",
+        statement="linear control Phi(w) = A w, W = d = 3: every target is learned (learned fraction 1)",
+        paper=yarotsky.PAPER + " (control)",
+        measured="fractions.learned.fraction",
+        relation="==",
+        threshold=1.0,
+        predicted=yarotsky.learned_fraction("linear", 3, 3),
+        quick={"model": "linear", "d": 3, "n_targets": 2_000, **_LEARN, "targets": "gaussian"},
+        full={"model": "linear", "d": 3, "n_targets": 10_000, **_LEARN, "targets": "gaussian"},
+    ),
+    *(
+        Claim(
+            id=f"learnability.{name}-w2-d3",
+            experiment="learnability",
+            statement=f"random elementary {name} model with W = 2 < d = 3: learned fraction below 1 "
+            "(upper end of its Wilson interval below 1)",
+            paper=yarotsky.PAPER + ", Cor. 10",
+            measured="fractions.learned.high",
+            relation="<",
+            threshold=1.0,
+            predicted=yarotsky.learned_fraction(name, 2, 3),
+            quick={"model": name, "d": 3, "W": 2, "n_targets": 2_000, **_LEARN},
+            full={"model": name, "d": 3, "W": 2, "n_targets": 10_000, **_LEARN},
+        )
+        for name in ("trig", "poly")
+    ),
+    Claim(
+        id="sphere-obstruction.every-zoo-model",
+        experiment="sphere-obstruction",
+        statement="Theorem 4: for every zoo model with W < d = 3 (sin-curve W=1 on a circle, trig and poly W=2 on a "
+        "2-sphere) a non-learned target is located on the sphere (fraction of models with one = 1)",
+        paper=yarotsky.PAPER + ", Thm. 4",
+        measured="fraction_models_with_nonlearned_target",
+        relation="==",
+        threshold=1.0,
+        predicted=1.0 if yarotsky.sphere_has_nonlearnable_target(2, 3) else 0.0,
+        quick={"d": 3, "models": ["sin-curve", "trig", "poly"], "n_points": 300, "bisections": 24, **_LEARN},
+        full={"d": 3, "models": ["sin-curve", "trig", "poly"], "n_points": 3000, "bisections": 40, **_LEARN},
+    ),
+)

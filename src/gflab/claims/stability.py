@@ -1,0 +1,70 @@
+"""Claims of seed 004: linear stability of GD and SGD, the edge of stability."""
+
+from __future__ import annotations
+
+from gflab.claims.claim import Claim
+from gflab.theory import stability
+
+CLAIMS: tuple[Claim, ...] = (
+    *(
+        Claim(
+            id=f"gd-stability.critical-step{suffix}",
+            experiment="gd-stability",
+            statement=f"GD{' with heavy-ball momentum 0.9' if momentum else ''} on random quadratics (dimension 50): "
+            f"it converges iff eta < 2 (1 + beta) / lambda_max (measured critical step within 1% for every quadratic)",
+            paper=stability.PAPER + ", linear stability",
+            measured="max_relative_error",
+            relation="<=",
+            threshold=0.01,
+            predicted=0.0,
+            quick={"momentum": momentum, "n_quadratics": 3, "steps": 5000},
+            full={"momentum": momentum, "n_quadratics": 10, "steps": 20_000},
+        )
+        for suffix, momentum in (("", 0.0), ("-momentum", 0.9))
+    ),
+    Claim(
+        id="edge-of-stability.below-2-over-eta",
+        experiment="edge-of-stability",
+        statement="full-batch GD on a two-layer tanh network (width 32, 400 digits, eta = 0.01 .. 0.2): the final "
+        "sharpness is never above 2/eta by more than 5% (largest ratio sharpness / (2/eta) at most 1.05)",
+        paper=stability.PAPER + ", edge of stability",
+        measured="max_ratio",
+        relation="<=",
+        threshold=1.05,
+        predicted=1.0,
+        quick={"data": "digits", "steps": 3000},
+        full={"data": "digits", "steps": 10_000},
+    ),
+    Claim(
+        id="edge-of-stability.at-the-edge",
+        experiment="edge-of-stability",
+        statement="same runs: for the larger half of the steps (eta >= 0.05) the final sharpness sits within 20% of 2/eta",
+        paper=stability.PAPER + ", edge of stability",
+        measured="large_steps_gap",
+        relation="<=",
+        threshold=0.2,
+        predicted=0.0,
+        quick={"data": "digits", "steps": 3000},
+        full={"data": "digits", "steps": 10_000},
+    ),
+    *(
+        Claim(
+            id=f"sgd-stability.{scheme}",
+            experiment="sgd-stability",
+            statement=f"mini-batch SGD ({scheme}) on a 1-D quadratic family (n = 8, B = 1, 2, 4): the mean of theta^2 stops "
+            f"contracting at the step where the exact second-moment factor reaches 1 ({what}; every measured boundary within 2%)",
+            paper=stability.PAPER + ", SGD linear stability",
+            measured=f"max_relative_error.{scheme}",
+            relation="<=",
+            threshold=0.02,
+            predicted=0.0,
+            quick={"schemes": [scheme], "paths": 20_000},
+            full={"schemes": [scheme], "paths": 400_000},
+        )
+        for scheme, what in (
+            ("with-replacement", "the talk's (1 - eta a)^2 + eta^2 s^2 / B <= 1"),
+            ("without-replacement", "s^2 / B times the finite-population factor (n - B) / (n - 1)"),
+            ("reshuffling", "the epoch factor averaged over all partitions into batches"),
+        )
+    ),
+)
