@@ -32,32 +32,22 @@ import jax.scipy.special  # noqa: E402
 Activation = Callable[[Any], Any]
 
 
-def hermite_table(degree: int, x: np.ndarray) -> np.ndarray:
-    """h_0(x) .. h_degree(x), shape (degree + 1, *x.shape).
-
-    Three-term recurrence of the normalised basis:
-    h_{p+1}(x) = (x h_p(x) - sqrt(p) h_{p-1}(x)) / sqrt(p + 1).
-    """
-    x = np.asarray(x, dtype=np.float64)
-    table = np.empty((degree + 1,) + x.shape)
-    table[0] = 1.0
-    if degree >= 1:
-        table[1] = x
+def _hermite_values(degree: int, x: Any, ones_like: Callable[[Any], Any]) -> list[Any]:
+    """[h_0(x), .., h_degree(x)] by the three-term recurrence of the normalised basis,
+    h_{p+1}(x) = (x h_p(x) - sqrt(p) h_{p-1}(x)) / sqrt(p + 1), in numpy or JAX."""
+    values = [ones_like(x), x]
     for p in range(1, degree):
-        table[p + 1] = (x * table[p] - math.sqrt(p) * table[p - 1]) / math.sqrt(p + 1)
-    return table
+        values.append((x * values[p] - math.sqrt(p) * values[p - 1]) / math.sqrt(p + 1))
+    return values[: degree + 1]
+
+
+def hermite_table(degree: int, x: np.ndarray) -> np.ndarray:
+    """h_0(x) .. h_degree(x), shape (degree + 1, *x.shape) (numpy)."""
+    return np.stack(_hermite_values(degree, np.asarray(x, dtype=np.float64), np.ones_like))
 
 
 def _normalised_hermite(p: int) -> Activation:
-    def h(z: Any) -> Any:
-        previous, current = jnp.ones_like(z), z
-        if p == 0:
-            return previous
-        for q in range(1, p):
-            previous, current = current, (z * current - math.sqrt(q) * previous) / math.sqrt(q + 1)
-        return current
-
-    return h
+    return lambda z: _hermite_values(p, z, jnp.ones_like)[p]
 
 
 # JAX functions (traceable inside losses; numpy arrays in, JAX arrays out).

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gflab.measure.fits import power_law_of_statistic
+from gflab.measure.fits import fit_statistic
 from gflab.measure.timing import hitting_time
 
 
@@ -29,11 +29,20 @@ def test_power_law_recovers_its_exponent() -> None:
     rng = np.random.default_rng(0)
     x = np.array([64, 128, 256, 512, 1024])
     samples = [xi**0.75 * rng.lognormal(0.0, 0.3, 400) for xi in x]
-    fit = power_law_of_statistic(x, samples, np.median)
-    assert fit.exponent == pytest.approx(0.75, abs=0.03)
+    fit = fit_statistic(x, samples, np.median)
+    assert fit.slope == pytest.approx(0.75, abs=0.03)
     assert fit.low < 0.75 < fit.high
+
+
+def test_log_law_recovers_its_slope() -> None:
+    rng = np.random.default_rng(1)
+    x = np.array([32, 64, 128, 256, 512])
+    samples = [0.25 * np.log(xi) + 1.0 + rng.normal(0.0, 0.05, 400) for xi in x]
+    fit = fit_statistic(x, samples, np.median, law="log")
+    assert fit.slope == pytest.approx(0.25, abs=0.01)
+    assert fit.low < 0.25 < fit.high
 
 
 def test_power_law_rejects_infinite_statistics() -> None:
     with pytest.raises(ValueError, match="finite"):
-        power_law_of_statistic([1, 2], [np.array([np.inf, np.inf, 1.0]), np.array([1.0])], np.median)
+        fit_statistic([1, 2], [np.array([np.inf, np.inf, 1.0]), np.array([1.0])], np.median)

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
-from scipy.optimize import brentq
 
 from gflab._jax import jax_module
 from gflab.errors import BadInput
@@ -29,6 +28,7 @@ from gflab.experiments.sphere_common import SphereNeuronSpec, run_neurons
 from gflab.problems.multi_index import SphereCorrelation, embed, index_vectors, sphere_start, unit_rows
 from gflab.simulation import Stop
 from gflab.theory import multi_index as theory
+from gflab.theory.roots import first_root
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
@@ -118,12 +118,10 @@ class BetaThreshold(Experiment):
 
     @staticmethod
     def _hessian_threshold(phi: np.ndarray, k: int) -> float:
-        betas = np.linspace(0.0, 0.99, 100)
-        gaps = np.array([hessian_gap(phi, k, b) for b in betas])
-        bracket = _bracket(betas, gaps < 0)
-        if bracket is None:
+        try:
+            return first_root(lambda b: hessian_gap(phi, k, b), np.linspace(0.0, 0.99, 100), xtol=1e-12)
+        except ValueError:
             return float("nan")
-        return float(brentq(lambda b: hessian_gap(phi, k, b), *bracket, xtol=1e-12))
 
     @staticmethod
     def _flow_threshold(spec: BetaThresholdSpec, k: int, progress: bool) -> float:

@@ -26,7 +26,7 @@ from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
 from gflab.experiments.sphere_common import OverlapReached, SphereNeuronSpec, run_neurons, signed_overlaps
-from gflab.measure.verdicts import wilson_interval
+from gflab.measure.verdicts import proportion
 from gflab.problems.multi_index import index_vectors, sphere_start
 from gflab.simulation import Stop
 from gflab.theory import multi_index as theory
@@ -90,17 +90,15 @@ class DirectionalConvergence(Experiment):
         n_nearest = int(has_nearest.sum())
         q_none = theory.none_probability(spec.k, phi_parity)
         cover = covered(found, spec.k, spec.n)
-        cover_low, cover_high = wilson_interval(int(cover.sum()), cover.size)
-        none_low, none_high = wilson_interval(int((~has_nearest).sum()), has_nearest.size)
         curves = {k: self._coverage_curve(spec, k, progress) for k in spec.coverage_ks if spec.coverage_pool}
         metrics: dict[str, Any] = {
             "phi_parity": phi_parity,
             "neurons": int(found.size),
-            "to_nearest": {"fraction": agree / max(n_nearest, 1), **_interval(agree, n_nearest)},
-            "no_nearest": {"fraction": float(np.mean(~has_nearest)), "low": none_low, "high": none_high},
+            "to_nearest": proportion(agree, n_nearest),
+            "no_nearest": proportion(int((~has_nearest).sum()), has_nearest.size),
             "no_nearest_predicted": q_none,
             "found_none": float(np.mean(found == NONE)),
-            "coverage": {"fraction": float(cover.mean()), "low": cover_low, "high": cover_high, "networks": int(cover.size)},
+            "coverage": proportion(int(cover.sum()), cover.size),
             "coverage_predicted": theory.coverage_probability(spec.n, spec.k, q_none),
             "neurons_for_90pct": {
                 str(k): {
@@ -147,11 +145,6 @@ class DirectionalConvergence(Experiment):
             "predicted": np.array([theory.coverage_probability(int(n), k, q_none) for n in ns]),
             "n90": int(ns[reach[0]]) if reach.size else None,
         }
-
-
-def _interval(successes: int, n: int) -> dict[str, float]:
-    low, high = wilson_interval(successes, n)
-    return {"low": low, "high": high}
 
 
 def _coverage_figure(spec: DirectionalConvergenceSpec, curves: dict[int, dict[str, Any]]) -> Any:

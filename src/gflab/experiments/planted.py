@@ -28,7 +28,7 @@ from pydantic import Field
 from gflab._jax import jax_module
 from gflab.experiments.base import Experiment, Result
 from gflab.experiments.subspace_common import SubspaceReached, SubspaceSpec, final_overlaps, run_subspaces
-from gflab.measure.verdicts import classify, verdict_fractions, wilson_interval
+from gflab.measure.verdicts import classify, proportion, verdict_fractions
 from gflab.problems.subspace import reduced_start, subspace_distance
 from gflab.simulation import Stop
 
@@ -69,10 +69,7 @@ class Planted(Experiment):
             "link": spec.link,
             "planted": verdict_fractions(verdict),
             "trapped_loss_values": {f"{v:g}": int(c) for v, c in zip(values, counts, strict=True)},
-            "two_timescale_global": {
-                "fraction": reached / spec.seeds,
-                **dict(zip(("low", "high"), wilson_interval(reached, spec.seeds), strict=True)),
-            },
+            "two_timescale_global": proportion(reached, spec.seeds),
         }
         m_planted = final_overlaps(planted, r)
         table = pd.DataFrame(

@@ -21,9 +21,9 @@ from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
 from gflab.experiments.sphere_common import OverlapReached, SphereNeuronSpec, run_neurons, signed_overlaps
-from gflab.measure.fits import power_law_of_statistic
+from gflab.measure.fits import fit_statistic
 from gflab.measure.timing import hitting_time
-from gflab.measure.verdicts import wilson_interval
+from gflab.measure.verdicts import proportion
 from gflab.problems.multi_index import full_start, index_vectors, sphere_start
 from gflab.simulation import Save, Stop
 from gflab.theory import multi_index as theory
@@ -83,17 +83,15 @@ class SearchPhase(Experiment):
         times = hitting_time(np.asarray(save.ts), best, spec.overlap)
         hit = np.isfinite(times)
         predicted = theory.search_exponent(p_star)
-        fit = power_law_of_statistic(spec.d_values, [t[np.isfinite(t)] for t in times], np.median, seed=spec.seed)
-        hits = int(hit.sum())
-        low, high = wilson_interval(hits, hit.size)
+        fit = fit_statistic(spec.d_values, [t[np.isfinite(t)] for t in times], np.median, seed=spec.seed)
         metrics: dict[str, Any] = {
             "information_exponent": p_star,
             "phi_parity": phi_parity,
             "predicted_exponent": predicted,
-            "exponent": {"value": fit.exponent, "low": fit.low, "high": fit.high},
-            "exponent_error": abs(fit.exponent - predicted),
+            "exponent": {"value": fit.slope, "low": fit.low, "high": fit.high},
+            "exponent_error": abs(fit.slope - predicted),
             "median_time": {str(d): float(np.median(t[np.isfinite(t)])) for d, t in zip(spec.d_values, times, strict=True)},
-            "found_fraction": {"fraction": hits / hit.size, "low": low, "high": high},
+            "found_fraction": proportion(int(hit.sum()), hit.size),
             "found_fraction_predicted": 1.0 - theory.none_probability(spec.k, phi_parity),
         }
         table = pd.DataFrame(
@@ -125,7 +123,7 @@ def _figure(spec: SearchPhaseSpec, times: np.ndarray, fit: Any, predicted: float
     medians = np.array([np.median(t[np.isfinite(t)]) for t in times])
     ax.plot(d, medians, "o", color="C0", label="median search time")
     ax.plot(
-        d, fit.prefactor * d**fit.exponent, "-", color="C0", label=f"fit: d^{fit.exponent:.3f} [{fit.low:.3f}, {fit.high:.3f}]"
+        d, np.exp(fit.intercept) * d**fit.slope, "-", color="C0", label=f"fit: d^{fit.slope:.3f} [{fit.low:.3f}, {fit.high:.3f}]"
     )
     ax.plot(d, medians[0] * (d / d[0]) ** predicted, "--", color="C3", label=f"theory: d^{predicted:g} (p* = {p_star})")
     ax.set(xscale="log", yscale="log", xlabel="d", ylabel=f"time to overlap {spec.overlap:g}")

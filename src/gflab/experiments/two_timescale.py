@@ -21,9 +21,9 @@ from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
 from gflab.experiments.subspace_common import SubspaceReached, SubspaceSpec, final_overlaps, run_subspaces
-from gflab.measure.fits import power_law_of_statistic
+from gflab.measure.fits import fit_statistic
 from gflab.measure.timing import hitting_time
-from gflab.measure.verdicts import wilson_interval
+from gflab.measure.verdicts import proportion
 from gflab.problems.subspace import reduced_start, subspace_distance
 from gflab.simulation import Save, Stop
 from gflab.theory import subspace as theory
@@ -44,16 +44,6 @@ class TwoTimescaleSpec(SubspaceSpec):
         if sorted(set(values)) != values or values[0] < 4:
             raise BadInput("d_values", f"must increase strictly from at least 4 (got {values})")
         return values
-
-
-def log_slope(x: np.ndarray, samples: list[np.ndarray]) -> dict[str, float]:
-    """Slope b of median(samples) = a + b log x, with a bootstrap 95% interval."""
-    rng = np.random.default_rng(0)
-    fit = lambda ys: float(np.polyfit(np.log(x), ys, 1)[0])  # noqa: E731
-    slope = fit(np.array([np.median(s) for s in samples]))
-    boot = [fit(np.array([np.median(rng.choice(s, len(s))) for s in samples])) for _ in range(400)]
-    low, high = np.quantile(boot, [0.025, 0.975])
-    return {"value": slope, "low": float(low), "high": float(high)}
 
 
 class TwoTimescale(Experiment):
@@ -84,20 +74,14 @@ class TwoTimescale(Experiment):
         durations = np.diff(np.concatenate([np.zeros((1,) + ends.shape[1:]), ends]), axis=0)
         metrics: dict[str, Any] = {
             "link": spec.link,
-            "global": {
-                "fraction": reached / distance.size,
-                **dict(zip(("low", "high"), wilson_interval(reached, distance.size), strict=True)),
-            },
+            "global": proportion(reached, distance.size),
             "plateaus": {},
         }
         d = np.asarray(spec.d_values, float)
         for j, plateau in enumerate(plateaus):
             samples = [t[np.isfinite(t)] for t in durations[j]]
-            if plateau.scaling == "power":
-                pl = power_law_of_statistic(d, samples, np.median, seed=spec.seed)
-                fit = {"value": pl.exponent, "low": pl.low, "high": pl.high}
-            else:
-                fit = log_slope(d, samples)
+            fitted = fit_statistic(d, samples, np.median, law=plateau.scaling, seed=spec.seed)
+            fit = {"value": fitted.slope, "low": fitted.low, "high": fitted.high}
             # order at the largest d, where starting overlaps (~ d^-1/2) are far below the level
             in_order = _in_order(overlaps[-1:], ends[j][-1:], ts, plateau.direction, [p.direction for p in plateaus[:j]])
             metrics["plateaus"][str(j + 1)] = {

@@ -1,50 +1,56 @@
-"""Power-law fits with bootstrap intervals."""
+"""Scaling fits of a statistic against log x (power laws, log laws), with bootstrap intervals."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 
 @dataclass(frozen=True)
-class PowerLaw:
-    """y ~ prefactor x^exponent, least squares in log-log, with a bootstrap 95% interval."""
+class Fit:
+    """Least squares of y_i = statistic(samples_i) against log x_i, and a bootstrap 95% interval
+    of the slope (each sample set resampled).
 
-    exponent: float
-    prefactor: float
+    law "power": log y = slope log x + intercept (y ~ e^intercept x^slope);
+    law "log":   y = slope log x + intercept.
+    """
+
+    slope: float
+    intercept: float
     low: float
     high: float
 
 
-def log_log_slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(slope, intercept) of log y against log x."""
-    slope, intercept = np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)
-    return float(slope), float(intercept)
-
-
-def power_law_of_statistic(
+def fit_statistic(
     x: Sequence[float] | np.ndarray,
     samples: Sequence[np.ndarray],
     statistic: Callable[[np.ndarray], float] = np.median,
     *,
+    law: Literal["power", "log"] = "power",
     n_boot: int = 400,
     seed: int = 0,
-) -> PowerLaw:
-    """Fit statistic(samples[i]) ~ x[i]^a; the interval resamples each sample set (bootstrap).
+) -> Fit:
+    """Fit statistic(samples[i]) against x[i]; a power law needs the statistic finite and positive
+    at every x (ValueError otherwise, for example the median of mostly ``inf`` hitting times)."""
+    log_x = np.log(np.asarray(x, float))
 
-    Non-finite statistics (for example the median of mostly ``inf`` hitting times) raise.
-    """
-    y = np.array([statistic(s) for s in samples])
-    if not np.all(np.isfinite(y)) or np.any(y <= 0):
-        raise ValueError(f"statistic must be finite and positive at every x, got {y}")
-    slope, intercept = log_log_slope(np.asarray(x), y)
+    def response(ys: np.ndarray) -> np.ndarray | None:
+        if law == "log":
+            return ys if np.all(np.isfinite(ys)) else None
+        return np.log(ys) if np.all(np.isfinite(ys)) and np.all(ys > 0) else None
+
+    y = response(np.array([statistic(s) for s in samples]))
+    if y is None:
+        raise ValueError(f"statistic must be finite{' and positive' if law == 'power' else ''} at every x")
+    slope, intercept = np.polyfit(log_x, y, 1)
     rng = np.random.default_rng(seed)
     boot = []
     for _ in range(n_boot):
-        yb = np.array([statistic(rng.choice(s, size=len(s))) for s in samples])
-        if np.all(np.isfinite(yb)) and np.all(yb > 0):
-            boot.append(log_log_slope(np.asarray(x), yb)[0])
+        yb = response(np.array([statistic(rng.choice(s, size=len(s))) for s in samples]))
+        if yb is not None:
+            boot.append(np.polyfit(log_x, yb, 1)[0])
     low, high = np.quantile(boot, [0.025, 0.975]) if boot else (np.nan, np.nan)
-    return PowerLaw(exponent=slope, prefactor=float(np.exp(intercept)), low=float(low), high=float(high))
+    return Fit(slope=float(slope), intercept=float(intercept), low=float(low), high=float(high))

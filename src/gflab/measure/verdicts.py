@@ -47,13 +47,13 @@ def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tup
     return (low, high)
 
 
+def proportion(successes: int, n: int) -> dict[str, float]:
+    """count, fraction and Wilson 95% interval of ``successes`` out of ``n``."""
+    low, high = wilson_interval(successes, n)
+    return {"count": successes, "fraction": successes / n if n else float("nan"), "low": low, "high": high}
+
+
 def verdict_fractions(verdict: np.ndarray) -> dict[str, dict[str, float]]:
     """For each verdict name: count, fraction and its Wilson 95% interval."""
     verdict = np.asarray(verdict).ravel()
-    n = int(verdict.size)
-    out: dict[str, dict[str, float]] = {}
-    for code, name in enumerate(VERDICT_NAMES):
-        k = int(np.sum(verdict == code))
-        low, high = wilson_interval(k, n)
-        out[name] = {"count": k, "fraction": k / n if n else float("nan"), "low": low, "high": high}
-    return out
+    return {name: proportion(int(np.sum(verdict == code)), int(verdict.size)) for code, name in enumerate(VERDICT_NAMES)}

@@ -28,8 +28,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import brentq
 from scipy.special import comb, stirling2
+
+from gflab.theory.roots import first_root
 
 PAPER = "Simsek, Bendjeddou & Hsu 2024, Learning Gaussian multi-index models with gradient flow"
 
@@ -83,13 +84,7 @@ def beta_critical(phi: np.ndarray, k: int) -> float:
     >>> round(beta_critical(np.array([0, 0, 0, 1.0]), 4), 12)  # phi = t^3: c / (c + k) = 1/5
     0.2
     """
-    grid = np.linspace(0.0, 1.0 - 1e-9, 2001)
-    gaps = np.array([threshold_gap(phi, k, b) for b in grid])
-    change = np.nonzero(np.sign(gaps[:-1]) != np.sign(gaps[1:]))[0]
-    if not change.size:
-        raise ValueError("k m phi'(m) - (1 - beta) phi''(m) has no root in (0, 1)")
-    i = int(change[0])
-    return float(brentq(lambda b: threshold_gap(phi, k, b), grid[i], grid[i + 1], xtol=1e-14))
+    return first_root(lambda b: threshold_gap(phi, k, b), np.linspace(0.0, 1.0 - 1e-9, 2001))
 
 
 def beta_critical_power(p: int, k: int) -> float:

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from itertools import combinations
 
 import numpy as np
-from scipy.optimize import brentq
+
+from gflab.theory.roots import first_root
 
 PAPER = "E, Ma, Wojtowytsch & Wu, Towards a mathematical theory of machine learning (talk); Wu, Ma & E 2018"
 
@@ -61,14 +62,8 @@ def _partitions(items: list[int], size: int) -> Iterator[list[tuple[int, ...]]]:
 
 
 def sgd_critical_step(curvatures: np.ndarray, batch: int, scheme: str) -> float:
-    """The step eta > 0 where the second-moment factor crosses 1 (closed form for the iid schemes:
-    eta_c = 2 a / (a^2 + Var(a_hat)); by Brent's method for reshuffling)."""
+    """The step eta > 0 where the second-moment factor crosses 1, by Brent's method (for the iid
+    schemes it is eta_c = 2 a / (a^2 + Var(a_hat)), which the tests check)."""
     a_i = np.asarray(curvatures, float)
-    upper = 2.0 / float(np.min(a_i)) + 1.0
-    grid = np.linspace(1e-6, upper, 4001)
-    excess = np.array([sgd_second_moment_factor(a_i, e, batch, scheme) - 1.0 for e in grid])
-    change = np.nonzero((excess[:-1] < 0) & (excess[1:] >= 0))[0]
-    if not change.size:
-        raise ValueError("no crossing of the second-moment factor")
-    i = int(change[0])
-    return float(brentq(lambda e: sgd_second_moment_factor(a_i, e, batch, scheme) - 1.0, grid[i], grid[i + 1], xtol=1e-14))
+    grid = np.linspace(1e-6, 2.0 / float(np.min(a_i)) + 1.0, 4001)  # the factor starts below 1 at eta -> 0
+    return first_root(lambda e: sgd_second_moment_factor(a_i, e, batch, scheme) - 1.0, grid)

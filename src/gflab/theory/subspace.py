@@ -24,6 +24,7 @@ Per link (weights c from the tensors T_l, checked against the flow in the tests)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 PAPER = "Bietti, Bruna & Pillaud-Vivien 2023, On learning Gaussian multi-index models with gradient flow"
 
@@ -38,7 +39,7 @@ class Plateau:
     weight: float
 
     @property
-    def scaling(self) -> str:
+    def scaling(self) -> Literal["power", "log"]:
         return "log" if self.order == 1 else "power"
 
     @property
