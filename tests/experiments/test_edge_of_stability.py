@@ -12,7 +12,7 @@ from gflab.experiments import get_experiment
 from gflab.problems.networks import TwoLayerNet, dataset, init_params
 
 
-@pytest.mark.parametrize("scaling", ["conventional", "mean-field", "random-features"])
+@pytest.mark.parametrize("scaling", ["conventional", "ntk", "mean-field", "random-features"])
 def test_scalings_and_their_parameters(scaling: str) -> None:
     x, y = dataset("teacher", 30, d=4)
     params, frozen = init_params(jax.random.key(0), 4, 6, scaling)  # type: ignore[arg-type]
@@ -21,7 +21,7 @@ def test_scalings_and_their_parameters(scaling: str) -> None:
     assert float(net.loss(params)) == pytest.approx(2.0 * float(net.unscaled_loss(params)))
     if scaling == "conventional":
         assert float(net.unscaled_loss(params)) == pytest.approx(0.5 * float(np.mean(y**2)))  # a(0) = 0
-    expected = np.tanh(x @ np.asarray(frozen).T) @ np.asarray(params["a"]) / (6 if scaling == "mean-field" else 1)
+    expected = np.tanh(x @ np.asarray(frozen).T) @ np.asarray(params["a"]) / {"mean-field": 6, "ntk": np.sqrt(6)}.get(scaling, 1)
     np.testing.assert_allclose(net.predict(params, jnp.asarray(x)), expected, rtol=1e-12)
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gflab.claims import learnability, multi_index, stability
+from gflab.claims import learnability, multi_index, networks, stability
 from gflab.claims.claim import Claim
 from gflab.errors import BadInput
 
-CLAIMS: tuple[Claim, ...] = learnability.CLAIMS + multi_index.CLAIMS + stability.CLAIMS
+CLAIMS: tuple[Claim, ...] = learnability.CLAIMS + multi_index.CLAIMS + stability.CLAIMS + networks.CLAIMS
 
 
 def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:

@@ -3,6 +3,7 @@
 from gflab.dynamics.base import AbstractDynamics
 from gflab.dynamics.flow import GradientFlow
 from gflab.dynamics.gd import GradientDescent
+from gflab.dynamics.sde import EulerMaruyama
 from gflab.dynamics.sgd import SGD
 
-__all__ = ["SGD", "AbstractDynamics", "GradientDescent", "GradientFlow"]
+__all__ = ["SGD", "AbstractDynamics", "EulerMaruyama", "GradientDescent", "GradientFlow"]

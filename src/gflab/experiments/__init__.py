@@ -59,6 +59,31 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "SGDStability",
         "mini-batch SGD on 1-D quadratic families: the second-moment stability boundary in (eta, B), three sampling schemes (seed 004)",
     ),
+    "ntk-vs-meanfield": (
+        "gflab.experiments.ntk_vs_meanfield",
+        "NTKvsMeanField",
+        "two-layer networks: weight movement and loss rate in the kernel regime against mean-field scaling (seed 004)",
+    ),
+    "sde-flatness": (
+        "gflab.experiments.sde_flatness",
+        "SDEFlatness",
+        "the SDE of SGD near a valley of minima: the slow drift to flatter minima against the quasi-static flow (seed 004)",
+    ),
+    "sgd-minima": (
+        "gflab.experiments.sgd_minima",
+        "SGDMinima",
+        "the (sharpness, non-uniformity) diagram of the minima SGD reaches, against 2/eta and sqrt(B)/eta (seed 004)",
+    ),
+    "random-features-rate": (
+        "gflab.experiments.random_features_rate",
+        "RandomFeaturesRate",
+        "m random features approximate a target of the kernel's RKHS: squared L2 error against m (seed 004)",
+    ),
+    "gradient-variance": (
+        "gflab.experiments.gradient_variance",
+        "GradientVariance",
+        "the hardness lemma: the M gradients of orthonormal targets spread by at most Q/M (seed 004)",
+    ),
 }
 
 

@@ -9,6 +9,10 @@ sharpness beside "prediction 2/eta"). The steps whose sharpness reached 2/eta (w
 are named in the metrics from the measurement (the edge-of-stability regime), and so are the
 larger half of the steps that did not diverge with their worst gap to 2/eta.
 
+At the end of training, the Hessian's spectral density (stochastic Lanczos quadrature) of the
+whole network and of each layer (parameter blocks ``w`` and ``a``), and its trace (Hutchinson),
+for the smallest and the largest step that did not diverge.
+
 Beside GD, the gradient flow from the same initialisation (adaptive Tsit5, ``rtol``/``atol``)
 is saved at every GD time k eta: the distance |theta_GD - theta_GF| over time, and the time
 at which the flow's sharpness first crosses 2/eta (GD leaves the flow around there).
@@ -102,6 +106,9 @@ class EdgeOfStability(Experiment):
             "sharpness": sharp.ravel(),
         }
         figures = {"sharpness": _figure(spec, steps, sharp, etas)}
+        if stable.any():
+            ends = sorted({int(np.argmin(np.where(stable, etas, np.inf))), int(np.argmax(np.where(stable, etas, -np.inf)))})
+            metrics["spectrum"], figures["spectrum"] = _spectra(problem, traj.final_params, etas, ends)
         if spec.flow:
             distance, crossing = self._beside_flow(spec, problem, params, etas, steps, traj.observations["params"], sharp)
             columns["distance_to_flow"] = distance.ravel()
@@ -140,6 +147,45 @@ class EdgeOfStability(Experiment):
             "gd": np.array([hitting_time(e * steps, gd_sharp[i], 0.95 * 2.0 / e) for i, e in enumerate(etas)], dtype=float),
         }
         return distance, crossing
+
+
+def _spectra(problem: TwoLayerNet, final: Any, etas: np.ndarray, ends: list[int]) -> tuple[dict[str, Any], Any]:
+    """Spectral densities (whole network and per layer) and traces at the end of the runs ``ends``."""
+    from gflab.measure.hessian import hessian_trace, spectral_density
+    from gflab.plots import figure
+
+    loss = _with_scale(problem, 1.0).unscaled_loss
+    fig, axes = figure(len(ends), width=5.0, height=3.8)
+    axes = np.atleast_1d(axes)
+    summary: dict[str, Any] = {}
+    for ax, i in zip(axes, ends, strict=True):
+        params = jax.tree.map(lambda leaf, i=i: leaf[i], final)
+        summary[str(etas[i])] = {}
+        peak = 0.0
+        for j, block in enumerate((None, "w", "a")):
+            slq = spectral_density(loss, params, probes=8, num_matvecs=60, block=block)
+            trace, error = hessian_trace(loss, params, probes=100, block=block)
+            top = float(slq.nodes.max())
+            grid = np.linspace(float(slq.nodes.min()) - 0.05 * top, 1.05 * top, 600)
+            name = block or "all"
+            summary[str(etas[i])][name] = {
+                "trace": trace,
+                "trace_error": error,
+                "top_ritz_value": top,
+                "parameters": slq.dimension,
+            }
+            density = slq.density(grid, width=0.02 * top)
+            peak = max(peak, float(density.max()))
+            ax.semilogy(grid, density, color=f"C{j}", label=f"{name} ({slq.dimension} params)")
+        ax.axvline(2 / etas[i], color="k", ls="--", lw=0.8, label="2 / eta")
+        ax.set(
+            xlabel="Hessian eigenvalue",
+            ylabel="density (SLQ)",
+            title=f"end of training, eta = {etas[i]:g}",
+            ylim=(1e-6 * peak, 3 * peak),
+        )
+        ax.legend(fontsize=7)
+    return summary, fig
 
 
 def _with_scale(problem: TwoLayerNet, scale: float) -> TwoLayerNet:

@@ -1,12 +1,15 @@
-"""Two-layer networks on data (seed 004): f(x) = s sum_j a_j sigma(w_j . x), three scalings.
+"""Two-layer networks on data (seed 004): f(x) = s sum_j a_j sigma(w_j . x), four scalings.
 
-- ``conventional``: s = 1, a(0) = 0, w(0) ~ N(0, I/d);
+- ``conventional`` (the talk's): s = 1, a(0) = 0, w(0) ~ N(0, I/d);
+- ``ntk`` (Jacot et al. 2018, Du et al. 2018): s = 1/sqrt(m), a(0) ~ N(0, 1), w(0) ~ N(0, I/d);
 - ``mean-field``: s = 1/m, particles (a_j, w_j) with a(0) ~ N(0, 1), w(0) ~ N(0, I/d);
-- ``random-features``: the first layer is frozen at w(0) (a problem field), only a is trained.
+- ``random-features``: the first layer is frozen at w(0) (a problem field), only a is trained
+  (s = 1, a(0) = 0: the conventional network with w frozen).
 
 Loss: the empirical squared loss L = scale/(2n) sum_i (f(x_i) - y_i)^2, where ``scale`` (a
 batchable leaf, 1 by default) turns GD with step 1 into GD with step ``scale``: an ensemble
-over steps is an ensemble over this leaf.
+over steps is an ensemble over this leaf. For SGD the problem also carries its batch stream's
+``key`` (raw key data): batches of B indices drawn with replacement, as in the talk's analysis.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ jax_module()
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
-Scaling = Literal["conventional", "mean-field", "random-features"]
+Scaling = Literal["conventional", "ntk", "mean-field", "random-features"]
 Params = dict[str, jax.Array]
 
 
@@ -34,16 +37,30 @@ class TwoLayerNet(AbstractProblem):
     y: jax.Array  # (n,)
     frozen: jax.Array  # (m, d): the first layer of the random-features model (unused otherwise)
     scale: jax.Array  # ()
+    key: jax.Array | None = None  # raw uint32 key data of the SGD batch stream
     sigma: str = eqx.field(static=True, default="tanh")
     scaling: Scaling = eqx.field(static=True, default="conventional")
 
     def predict(self, params: Params, x: jax.Array) -> jax.Array:
         w = self.frozen if self.scaling == "random-features" else params["w"]
         out = ACTIVATIONS[self.sigma](x @ w.T) @ params["a"]
-        return out / w.shape[0] if self.scaling == "mean-field" else out
+        if self.scaling == "mean-field":
+            return out / w.shape[0]
+        return out / np.sqrt(w.shape[0]) if self.scaling == "ntk" else out
+
+    def sample_loss(self, params: Params, sample: tuple[jax.Array, jax.Array]) -> jax.Array:
+        """l_i = (f(x_i) - y_i)^2 / 2 for one sample (x_i, y_i): L is their mean."""
+        x, y = sample
+        return 0.5 * (self.predict(params, x[None])[0] - y) ** 2
 
     def unscaled_loss(self, params: Params) -> jax.Array:
         return 0.5 * jnp.mean((self.predict(params, self.x) - self.y) ** 2)
+
+    def sample_batch(self, key: jax.Array, size: int, step: jax.Array) -> jax.Array:
+        return jax.random.randint(key, (size,), 0, self.y.shape[0])
+
+    def batch_loss(self, params: Params, batch: jax.Array) -> jax.Array:
+        return self.scale * 0.5 * jnp.mean((self.predict(params, self.x[batch]) - self.y[batch]) ** 2)
 
     def loss(self, params: Params) -> jax.Array:
         return self.scale * self.unscaled_loss(params)
@@ -59,7 +76,7 @@ def init_params(key: jax.Array, d: int, width: int, scaling: Scaling) -> tuple[P
     """(trainable parameters, frozen first layer) at initialisation under ``scaling``."""
     kw, ka = jax.random.split(key)
     w = jax.random.normal(kw, (width, d)) / np.sqrt(d)
-    a = jnp.zeros(width) if scaling == "conventional" else jax.random.normal(ka, (width,))
+    a = jnp.zeros(width) if scaling in ("conventional", "random-features") else jax.random.normal(ka, (width,))
     params = {"a": a} if scaling == "random-features" else {"w": w, "a": a}
     return params, w
 

@@ -67,3 +67,43 @@ def sgd_critical_step(curvatures: np.ndarray, batch: int, scheme: str) -> float:
     a_i = np.asarray(curvatures, float)
     grid = np.linspace(1e-6, 2.0 / float(np.min(a_i)) + 1.0, 4001)  # the factor starts below 1 at eta -> 0
     return first_root(lambda e: sgd_second_moment_factor(a_i, e, batch, scheme) - 1.0, grid)
+
+
+def second_moment_radius(jacobian: np.ndarray, eta: float, batch: int) -> float:
+    """Growth rate of E[theta theta^T] for SGD (with replacement) linearised at an interpolating minimum.
+
+    At a zero-loss minimum of L = (1/n) sum_i (f_i - y_i)^2 / 2 the per-sample Hessians are
+    H_i = g_i g_i^T (g_i = grad f_i, the rows of ``jacobian``) and M = E[theta theta^T] obeys
+
+        M <- T(M) = (I - eta H) M (I - eta H) + (eta^2 / B) ((1/n) sum_i H_i M H_i - H M H).
+
+    T preserves the cone of PSD matrices and is self-adjoint for <A, B> = tr(AB), so its
+    spectral radius is its largest eigenvalue (ARPACK, on symmetric n x n matrices in the row
+    space of the Jacobian: the null directions, along the manifold of minima, are neutral).
+    SGD is mean-square stable at the minimum iff the radius is <= 1. The talk's simplification
+    lambda_max((I - eta H)^2 + eta^2 Sigma / B) <= 1, whose consequences are a <= 2 / eta and
+    s <= sqrt(B) / eta, asks instead that E|theta|^2 never grows in one step from any M: that
+    is sufficient, not necessary, for the radius to be <= 1.
+    """
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    n = jacobian.shape[0]
+    _, singular, vt = np.linalg.svd(jacobian, full_matrices=False)
+    g = jacobian @ vt[singular > singular[0] * 1e-12].T  # (n, r): rows in the row-space basis
+    r = g.shape[1]
+    h = g.T @ g / n
+    a = np.eye(r) - eta * h
+
+    def apply(vec: np.ndarray) -> np.ndarray:
+        m = vec.reshape(r, r)
+        m = 0.5 * (m + m.T)
+        quad = np.sum((g @ m) * g, axis=1)  # g_i^T M g_i
+        spread = (g.T * quad) @ g / n - h @ m @ h
+        return (a @ m @ a + eta**2 / batch * spread).ravel()
+
+    if r * r <= 256:  # small: the dense map (ARPACK needs k < dimension)
+        dense = np.stack([apply(e) for e in np.eye(r * r)], axis=1)
+        return float(np.linalg.eigvalsh(0.5 * (dense + dense.T))[-1])
+    operator = LinearOperator((r * r, r * r), matvec=apply, dtype=float)
+    start = np.eye(r).ravel()
+    return float(eigsh(operator, k=1, which="LA", v0=start, tol=1e-10)[0][0])

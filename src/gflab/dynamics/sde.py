@@ -1,0 +1,55 @@
+"""Euler-Maruyama for the SDE limit of SGD: dX = -grad L(X) dt + D(X) dW (seed 004), t = k dt.
+
+X_{k+1} = X_k - dt grad L(X_k) + sqrt(dt) D(X_k) xi_k, xi_k ~ N(0, I) shaped like X. The problem
+supplies ``diffusion(params, xi)`` = D(X) xi (the talk's sqrt(eta) D, its noise scale included)
+and its noise stream's ``key`` as raw uint32 key data (batch it with ``over`` for independent
+ensembles). Written here rather than with diffrax's SDE solvers because the ensemble engine is a
+stepper whose trajectories draw fresh increments from their own key each step (diffrax's
+Brownian paths are objects fixed per solve); the scheme is diffrax's Euler on the same increments.
+Strong order 1/2, weak order 1: an Ornstein-Uhlenbeck coordinate with rate k gets stationary
+variance s^2 / (2k) (1 - k dt / 2)^-1, a relative bias k dt / 2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import equinox as eqx
+
+from gflab._jax import jax_module
+from gflab.dynamics.base import AbstractDynamics
+from gflab.problems.base import AbstractProblem
+
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+
+
+class EulerMaruyama(AbstractDynamics):
+    """Euler-Maruyama with the fixed step ``dt`` up to ``t1``."""
+
+    dt: float = 1e-3
+    t1: float = 1.0
+    max_steps: int = eqx.field(static=True, default=100_000_000)
+
+    def init(self, problem: AbstractProblem, y0: Any) -> dict[str, Any]:
+        key = problem.key  # type: ignore[attr-defined]
+        return {"y": y0, "t": jnp.zeros(()), "k": jnp.zeros((), jnp.int64), "key": key}
+
+    def step(
+        self, problem: AbstractProblem, state: dict[str, Any], t_limit: jax.Array
+    ) -> tuple[dict[str, Any], jax.Array, jax.Array]:
+        key, sub = jax.random.split(state["key"])
+        leaves, treedef = jax.tree.flatten(state["y"])
+        xi = jax.tree.unflatten(
+            treedef,
+            [jax.random.normal(k, x.shape, x.dtype) for k, x in zip(jax.random.split(sub, len(leaves)), leaves, strict=True)],
+        )
+        drift = problem.gradient(state["y"])
+        noise = problem.diffusion(state["y"], xi)  # type: ignore[attr-defined]
+        y = jax.tree.map(lambda x, g, n: x - self.dt * g + jnp.sqrt(self.dt) * n, state["y"], drift, noise)
+        k = state["k"] + 1
+        return {"y": y, "t": k * self.dt, "k": k, "key": key}, jnp.array(True), jnp.array(False)
+
+    def save_slack(self) -> float | jax.Array:
+        return 0.5 * self.dt

@@ -1,0 +1,70 @@
+"""The talk's valley of minima f(x, y) = h(x) y^2 with noise on y (seed 004, Ma et al. 2022).
+
+The manifold of minima is {y = 0}; its flatness is the curvature 2 h(x). The SDE of SGD near it,
+with the noise covariance proportional to the Hessian there (D^2 = sigma^2/2 grad^2 f(x, 0)):
+
+    dx = -h'(x) y^2 dt,    dy = -2 h(x) y dt + sqrt(eta h(x)) sigma dW
+
+(the drift of y is -2 h(x) y: the talk's slide prints +2). ``paths`` independent copies are
+one parameter {"x": (paths,), "y": (paths,)}, the loss their sum. Quasi-static analysis: y
+equilibrates to N(0, eta sigma^2 / 4) at every x, so x follows the gradient flow of
+eta sigma^2 h(x) / 4: it drifts towards flatter minima (:meth:`Valley.quasi_static`).
+
+``h`` is named: ``quadratic`` h = 1 + x^2, ``cosh`` h = cosh(x), ``exponential`` h = exp(x).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import equinox as eqx
+
+from gflab._jax import jax_module
+from gflab.problems.base import AbstractProblem
+
+jax_module()
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+
+Flatness = Literal["quadratic", "cosh", "exponential"]
+FLATNESS: dict[str, Callable[[jax.Array], jax.Array]] = {
+    "quadratic": lambda x: 1.0 + x**2,
+    "cosh": jnp.cosh,
+    "exponential": jnp.exp,
+}
+Point = dict[str, jax.Array]
+
+
+class Valley(AbstractProblem):
+    eta: jax.Array  # () the SGD step that sets the noise scale
+    sigma: jax.Array  # ()
+    key: jax.Array  # raw uint32 key data of the noise
+    h: Flatness = eqx.field(static=True, default="quadratic")
+
+    def loss(self, params: Point) -> jax.Array:
+        return jnp.sum(FLATNESS[self.h](params["x"]) * params["y"] ** 2)
+
+    def diffusion(self, params: Point, xi: Point) -> Point:
+        """D(x, y) xi: noise on y only, sqrt(eta h(x)) sigma."""
+        return {"x": jnp.zeros_like(xi["x"]), "y": jnp.sqrt(self.eta * FLATNESS[self.h](params["x"])) * self.sigma * xi["y"]}
+
+    def observe(self, params: Point) -> dict[str, jax.Array]:
+        return {"x_mean": jnp.mean(params["x"]), "x_std": jnp.std(params["x"]), "y2_mean": jnp.mean(params["y"] ** 2)}
+
+    def quasi_static(self) -> QuasiStatic:
+        """The predicted slow dynamics of x: gradient flow of eta sigma^2 h(x) / 4."""
+        return QuasiStatic(coefficient=self.eta * self.sigma**2 / 4, h=self.h)
+
+
+class QuasiStatic(AbstractProblem):
+    """L(x) = coefficient h(x): its gradient flow is dx/dt = -eta sigma^2 h'(x) / 4."""
+
+    coefficient: jax.Array
+    h: Flatness = eqx.field(static=True, default="quadratic")
+
+    def loss(self, x: jax.Array) -> jax.Array:
+        return self.coefficient * jnp.sum(FLATNESS[self.h](x))
+
+    def observe(self, x: jax.Array) -> dict[str, jax.Array]:
+        return {"x": x, "loss": self.loss(x)}

@@ -1,0 +1,90 @@
+"""Seed 004's network experiments at small sizes, and the limits they rely on."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from gflab.dynamics import GradientFlow
+from gflab.errors import BadInput
+from gflab.experiments import get_experiment
+from gflab.experiments.gradient_variance import frequencies
+from gflab.problems.networks import TwoLayerNet, dataset, init_params
+from gflab.simulation import Stop, simulate
+
+
+def _run(name: str, params: dict) -> dict:  # type: ignore[type-arg]
+    e = get_experiment(name)
+    return e.run(e.validate(params)).metrics  # type: ignore[no-any-return]
+
+
+def test_ntk_vs_meanfield_small_orders_the_three_regimes() -> None:
+    m = _run(
+        "ntk-vs-meanfield",
+        {
+            "n": 6,
+            "d": 3,
+            "widths": [40, 160],
+            "seeds": 1,
+            "horizon": 6,
+            "mean_field_time": 20,
+            "save_points": 8,
+            "test_points": 50,
+        },
+    )
+    move = m["movement_median"]
+    for w in ("40", "160"):
+        assert move["conventional"][w] < move["ntk"][w] < move["mean-field"][w]
+    assert m["movement_exponent"]["conventional"]["slope"] < m["movement_exponent"]["ntk"]["slope"] < 0
+    assert np.isfinite(m["distance_exponent"]["slope"])
+
+
+def test_random_feature_flow_converges_to_the_least_squares_limit() -> None:
+    """The random-features-rate experiment uses the t -> infinity limit of gradient flow on a
+    (minimum-norm least squares, from a(0) = 0); here the flow itself reaches it."""
+    x, y = dataset("teacher", 40, d=3)
+    params, frozen = init_params(jax.random.key(0), 3, 5, "random-features")
+    net = TwoLayerNet(
+        x=jnp.asarray(x), y=jnp.asarray(y), frozen=frozen, scale=jnp.asarray(1.0), sigma="erf", scaling="random-features"
+    )
+    traj = simulate(net, GradientFlow(rtol=1e-10, atol=1e-12, t1=1e5), params, stop=Stop(tol=0.0, gtol=1e-11))
+    features = np.asarray(jax.scipy.special.erf(jnp.asarray(x) @ frozen.T))
+    best = np.linalg.lstsq(features, y, rcond=None)[0]
+    np.testing.assert_allclose(traj.final_params["a"], best, rtol=1e-6, atol=1e-8)
+
+
+def test_random_features_rate_small() -> None:
+    m = _run("random-features-rate", {"widths": [8, 32], "draws": 4, "train_points": 400, "test_points": 400})
+    assert m["mean_error"]["best"]["32"] < m["mean_error"]["monte_carlo"]["32"]
+    assert m["exponent"]["monte_carlo"]["slope"] < 0
+
+
+def test_gradient_variance_small_obeys_the_lemma_exactly() -> None:
+    m = _run("gradient-variance", {"grid": 16, "family_sizes": [2, 4, 8], "thetas": 2, "fit_from": 2})
+    assert m["orthonormality_error"] < 1e-12
+    assert m["max_ratio"] <= 1.0
+    with pytest.raises(BadInput, match="grid"):
+        _run("gradient-variance", {"grid": 8, "family_sizes": [2, 64]})
+
+
+def test_frequencies_are_ordered_by_l1_norm() -> None:
+    b = frequencies(2, 6)
+    np.testing.assert_array_equal(b, [[1, 1], [1, 2], [2, 1], [1, 3], [2, 2], [3, 1]])
+
+
+def test_sgd_minima_small() -> None:
+    m = _run("sgd-minima", {"n": 8, "width": 8, "batch_sizes": [4, 8], "seeds": 2, "steps": 3000, "eta": 0.1, "matvecs": 10})
+    assert set(m["reached"]) == {"4", "8"}
+    if m["max_sharpness_ratio"] is not None:
+        assert m["max_sharpness_ratio"] > 0 and m["max_mean_square_radius"] > 0
+    with pytest.raises(BadInput, match="batch_sizes"):
+        _run("sgd-minima", {"n": 8, "batch_sizes": [16]})
+
+
+def test_sde_flatness_small_drifts_to_flatter_minima() -> None:
+    m = _run("sde-flatness", {"etas": [0.05], "paths": 400, "t1": 10.0, "dt": 0.005, "save_points": 5})
+    row = m["drift"][0]
+    assert row["predicted_displacement"] < 0 and row["measured_displacement"] < 0
+    assert row["y2_measured"] == pytest.approx(row["y2_predicted"], rel=0.15)
