@@ -30,6 +30,10 @@ def test_digits_are_bundled_and_bad_names_rejected() -> None:
     assert x.shape == (50, 64) and set(np.unique(y)) <= {-1.0, 1.0} and x.max() <= 1.0
     with pytest.raises(BadInput, match="data"):
         dataset("cifar", 10)
+    x, y = dataset("cosine", 2000, d=2)
+    assert x.min() >= 0 and x.max() <= 1 and np.mean(y**2) == pytest.approx(1.0, abs=0.1)  # unit L2 norm
+    x, y = dataset("barron", 2000, d=3)
+    assert x.shape == (2000, 3) and np.all(np.isfinite(y)) and 0 < np.std(y) < 1
 
 
 def test_edge_of_stability_small() -> None:

@@ -41,3 +41,21 @@ def test_grams_are_positive_definite_and_the_rates_scale() -> None:
         gram(x, "tanh")
     with pytest.raises(BadInput, match="scaling"):
         loss_decay_rate(x, "erf", "mean-field", 10)
+
+
+def test_erf_population_loss_matches_monte_carlo() -> None:
+    import jax.numpy as jnp
+
+    from gflab.problems.population_net import PopulationErfNet
+
+    rng = np.random.default_rng(2)
+    d, m, k, samples = 4, 5, 3, 400_000
+    w, a = rng.normal(size=(m, d)) / np.sqrt(d), rng.normal(size=m)
+    v, b = rng.normal(size=(k, d)), rng.normal(size=k)
+    x = rng.normal(size=(samples, d))
+    for scaling, s in (("conventional", 1.0), ("ntk", 1 / np.sqrt(m)), ("mean-field", 1 / m)):
+        net = PopulationErfNet(teacher_w=jnp.asarray(v), teacher_a=jnp.asarray(b), scaling=scaling)  # type: ignore[arg-type]
+        residual = s * erf(x @ w.T) @ a - erf(x @ v.T) @ b
+        sq = 0.5 * residual**2
+        exact = float(net.loss({"w": jnp.asarray(w), "a": jnp.asarray(a)}))
+        assert abs(exact - sq.mean()) <= 5 * sq.std() / np.sqrt(samples)

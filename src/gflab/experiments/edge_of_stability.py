@@ -37,7 +37,7 @@ import jax.numpy as jnp  # noqa: E402
 
 
 class EdgeOfStabilitySpec(Spec):
-    data: Literal["digits", "teacher"] = "digits"
+    data: Literal["digits", "teacher", "barron", "cosine"] = "digits"
     n: int = Field(400, ge=2, le=1797, description="training samples")
     width: int = Field(32, ge=1, le=4096)
     sigma: str = Field("tanh", description="activation")

@@ -33,7 +33,7 @@ import jax.numpy as jnp  # noqa: E402
 
 
 class SGDMinimaSpec(Spec):
-    data: Literal["digits", "teacher"] = "teacher"
+    data: Literal["digits", "teacher", "barron", "cosine"] = "teacher"
     n: int = Field(40, ge=2, le=1797, description="training samples")
     d: int = Field(5, ge=1, le=1000, description="input dimension of the teacher data")
     width: int = Field(32, ge=1, le=4096)

@@ -81,9 +81,20 @@ def init_params(key: jax.Array, d: int, width: int, scaling: Scaling) -> tuple[P
     return params, w
 
 
+DATASETS = ("digits", "teacher", "barron", "cosine")
+
+
 def dataset(name: str, n: int, seed: int = 0, d: int = 10, teacher_width: int = 8) -> tuple[np.ndarray, np.ndarray]:
-    """(X, y) for ``digits`` (scikit-learn's bundled 8x8 digits, pixels / 16, y = +1 for 0-4,
-    -1 for 5-9) or ``teacher`` (x ~ N(0, I_d), y from a random two-layer ReLU teacher)."""
+    """(X, y) for one of :data:`DATASETS`:
+
+    - ``digits``: scikit-learn's bundled 8x8 digits, pixels / 16, y = +1 for 0-4, -1 for 5-9;
+    - ``teacher``: x ~ N(0, I_d), y from a random two-layer ReLU teacher of ``teacher_width``;
+    - ``barron``: x ~ N(0, I_d), y = (1/M) sum_k a_k relu(w_k . x) with M = 4096 particles,
+      a_k ~ N(0, 1), w_k uniform on the unit sphere: a Monte-Carlo sample of a Barron-space
+      function E_rho[a relu(w . x)] (Barron norm about E|a| |w| = sqrt(2/pi));
+    - ``cosine``: x uniform on [0, 1]^d, y = sqrt(2) cos(2 pi b . x) with b = (1, .., 1), one
+      member of the talk's orthonormal family.
+    """
     rng = np.random.default_rng(seed)
     if name == "digits":
         from sklearn.datasets import load_digits
@@ -97,4 +108,12 @@ def dataset(name: str, n: int, seed: int = 0, d: int = 10, teacher_width: int = 
         x = rng.normal(size=(n, d))
         w, a = rng.normal(size=(teacher_width, d)) / np.sqrt(d), rng.normal(size=teacher_width) / np.sqrt(teacher_width)
         return x, np.maximum(x @ w.T, 0.0) @ a
-    raise BadInput("data", f"unknown data set {name!r}; accepted: digits, teacher")
+    if name == "barron":
+        x = rng.normal(size=(n, d))
+        w = rng.normal(size=(4096, d))
+        w /= np.linalg.norm(w, axis=1, keepdims=True)
+        return x, np.maximum(x @ w.T, 0.0) @ rng.normal(size=4096) / 4096
+    if name == "cosine":
+        x = rng.uniform(size=(n, d))
+        return x, np.sqrt(2.0) * np.cos(2 * np.pi * x.sum(axis=1))
+    raise BadInput("data", f"unknown data set {name!r}; accepted: {', '.join(DATASETS)}")
