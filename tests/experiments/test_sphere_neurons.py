@@ -51,3 +51,20 @@ def test_beta_threshold_small() -> None:
     assert row["predicted"] == pytest.approx(1 / 4)
     assert abs(row["hessian"] - row["predicted"]) < 1e-9
     assert abs(row["flow"] - row["predicted"]) < 0.99 / 64  # two rounds of an 8-interval grid
+
+
+def test_directional_convergence_mse_networks_small() -> None:
+    """The MSE option integrates whole networks in span(W(0), V); the reduction keeps every
+    inner product, so the initial overlaps are those of the full-d draw."""
+    from gflab.experiments.directional_convergence import _padded_span
+
+    w = np.random.default_rng(0).normal(size=(3, 40))
+    w /= np.linalg.norm(w, axis=1, keepdims=True)
+    index = np.eye(2, 40)
+    reduced = _padded_span(w, index, 3 + 2)
+    np.testing.assert_allclose(reduced @ reduced.T, w @ w.T, atol=1e-12)
+    np.testing.assert_allclose(reduced[:, :2], w[:, :2])
+    e = get_experiment("directional-convergence")
+    spec = e.validate({"loss": "mse", "d": 40, "k": 2, "n": 3, "seeds": 4, "coverage_pool": 0, "t1": 1e4})
+    m = e.run(spec).metrics
+    assert m["neurons"] == 12 and 0 <= m["coverage"]["fraction"] <= 1

@@ -11,12 +11,18 @@ Coverage: networks of n neurons are disjoint groups of the simulated neurons (ex
 the correlation loss does not couple neurons); the fraction of networks that find all k
 vectors is compared with the inclusion-exclusion law of :mod:`gflab.theory.multi_index`.
 The same pools, regrouped for every n, give the coverage curves against n / (k log k).
+
+``loss = "mse"``: the population squared loss of each whole network instead
+(:class:`~gflab.problems.multi_index.SphereMSE`, student-student terms included), whose neurons
+interact: every network is one trajectory, integrated in the exact coordinates of
+span(W(0), V) (dimension n + k), until every neuron has found a vector or |grad| < gtol. The
+occupancy law is the correlation loss's prediction; under the MSE loss it is only shown beside.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,7 +33,7 @@ from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
 from gflab.experiments.sphere_common import OverlapReached, SphereNeuronSpec, run_neurons, signed_overlaps
 from gflab.measure.verdicts import proportion
-from gflab.problems.multi_index import index_vectors, sphere_start
+from gflab.problems.multi_index import SphereMSE, embed, full_start, index_vectors, sphere_start
 from gflab.simulation import Stop
 from gflab.theory import multi_index as theory
 
@@ -38,6 +44,7 @@ NONE = -1
 
 
 class DirectionalConvergenceSpec(SphereNeuronSpec):
+    loss: Literal["correlation", "mse"] = Field("correlation", description="population loss of the networks")
     d: int = Field(1024, ge=2, le=10**9)
     k: int = Field(4, ge=1, le=64)
     n: int = Field(8, ge=1, le=10_000, description="neurons per network")
@@ -125,6 +132,8 @@ class DirectionalConvergence(Experiment):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Initial overlaps and limits of ``size`` independent neurons with k index vectors."""
         key = jax.random.fold_in(jax.random.key(spec.seed), 1000 * salt + k)
+        if spec.loss == "mse":
+            return _mse_pool(spec, key, k, size, progress)
         y0 = np.asarray(sphere_start(key, spec.d, k, (size,)))
         # A neuron is done when it reaches the ``converged`` overlap; no |grad| rule, which would
         # also stop neurons whose overlaps start tiny. Neurons that find none run to t1.
@@ -145,6 +154,46 @@ class DirectionalConvergence(Experiment):
             "predicted": np.array([theory.coverage_probability(int(n), k, q_none) for n in ns]),
             "n90": int(ns[reach[0]]) if reach.size else None,
         }
+
+
+def _mse_pool(
+    spec: DirectionalConvergenceSpec, key: jax.Array, k: int, size: int, progress: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """``size // n`` networks of n neurons under the MSE loss: initial overlaps and limits, (size, k)."""
+    from gflab.dynamics import GradientFlow
+    from gflab.hermite import correlation_polynomial, expand
+    from gflab.simulation import simulate
+
+    networks = max(1, size // spec.n)
+    full = np.asarray(full_start(key, spec.d, (networks, spec.n)))  # (networks, n, d)
+    index = embed(index_vectors(k), spec.d)
+    reduced = np.stack([_padded_span(w, index, spec.n + k) for w in full])  # (networks, n, n + k)
+    c = expand(spec.sigma, max_degree=spec.max_degree).coefficients
+    c_star = expand(spec.sigma_star, max_degree=spec.max_degree).coefficients
+    problem = SphereMSE(
+        index=jax.numpy.asarray(embed(index_vectors(k), spec.n + k)),
+        phi_ss=jax.numpy.asarray(correlation_polynomial(c, c)),
+        phi_st=jax.numpy.asarray(correlation_polynomial(c, c_star)),
+        phi_tt=jax.numpy.asarray(correlation_polynomial(c_star, c_star)),
+    )
+    stop = Stop(gtol=spec.gtol, event=OverlapReached(spec.converged, spec.phi_parity() == "even"))
+    traj = simulate(
+        problem, GradientFlow(rtol=spec.rtol, atol=spec.atol, t1=spec.t1), jax.numpy.asarray(reduced), y0_batched=True,
+        stop=stop, progress=progress, description=f"MSE networks (k={k})",
+    )  # fmt: skip
+    final = traj.final_params / np.linalg.norm(traj.final_params, axis=-1, keepdims=True)
+    start = full[..., :k].reshape(-1, k)
+    return start, limits(final[..., :k].reshape(-1, k), spec.phi_parity(), spec.converged)
+
+
+def _padded_span(w: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
+    """w (n, d) in an orthonormal basis of span(w, V) whose first k vectors are V (the first k
+    axes), padded to ``dim``: residuals R = w[:, k:] = r^T q^T (QR of R^T) have coordinates r^T.
+    Exact, since the loss only sees inner products."""
+    k = index.shape[0]
+    r = np.linalg.qr(w[:, k:].T)[1]
+    coords = np.concatenate([w[:, :k], r.T], axis=1)
+    return np.pad(coords, ((0, 0), (0, dim - coords.shape[1])))
 
 
 def _coverage_figure(spec: DirectionalConvergenceSpec, curves: dict[int, dict[str, Any]]) -> Any:
