@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from gflab._jax import jax_module
 from gflab.errors import BadInput
@@ -46,6 +46,13 @@ class GradientVarianceSpec(Spec):
     fit_from: int = Field(16, ge=1, description="smallest M in the power-law fit")
     seed: int = Field(0, ge=0)
 
+    @model_validator(mode="after")
+    def _orthonormal(self) -> GradientVarianceSpec:
+        top = int(frequencies(self.d, max(self.family_sizes)).max())
+        if 2 * top >= self.grid:
+            raise BadInput("grid", f"must exceed 2 max b = {2 * top} for the family to be orthonormal (got {self.grid})")
+        return self
+
 
 def frequencies(d: int, count: int) -> np.ndarray:
     """The first ``count`` b in N_+^d by |b|_1, then lexicographically."""
@@ -65,8 +72,6 @@ class GradientVariance(Experiment):
         from gflab.measure.fits import fit_statistic
 
         b = frequencies(spec.d, max(spec.family_sizes))
-        if 2 * b.max() >= spec.grid:
-            raise BadInput("grid", f"must exceed 2 max b = {2 * b.max()} for the family to be orthonormal (got {spec.grid})")
         axis = (np.arange(spec.grid) + 0.5) / spec.grid
         x = np.stack(np.meshgrid(*([axis] * spec.d), indexing="ij"), axis=-1).reshape(-1, spec.d)
         family = np.sqrt(2.0) * np.cos(2 * np.pi * x @ b.T)  # (N, M_max)

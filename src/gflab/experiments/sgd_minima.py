@@ -19,9 +19,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from gflab._jax import jax_module
+from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result, Spec
 from gflab.problems.networks import TwoLayerNet, dataset, init_params
 from gflab.simulation import Stop, simulate
@@ -46,6 +47,12 @@ class SGDMinimaSpec(Spec):
     matvecs: int = Field(40, ge=2, le=500, description="Lanczos products per eigenvalue")
     seed: int = Field(0, ge=0)
 
+    @model_validator(mode="after")
+    def _batches(self) -> SGDMinimaSpec:
+        if max(self.batch_sizes) > self.n or min(self.batch_sizes) < 1:
+            raise BadInput("batch_sizes", f"each must lie in 1..n = {self.n} (got {self.batch_sizes})")
+        return self
+
 
 class SGDMinima(Experiment):
     name = "sgd-minima"
@@ -53,11 +60,8 @@ class SGDMinima(Experiment):
 
     def run(self, spec: SGDMinimaSpec, *, progress: bool = False) -> Result:
         from gflab.dynamics import SGD
-        from gflab.errors import BadInput
         from gflab.measure.hessian import non_uniformity, sharpness
 
-        if max(spec.batch_sizes) > spec.n:
-            raise BadInput("batch_sizes", f"each must be at most n = {spec.n} (got {max(spec.batch_sizes)})")
         x, y = dataset(spec.data, spec.n, spec.seed, d=spec.d)
         keys = jax.random.split(jax.random.key(spec.seed), spec.seeds)
         params, frozen = jax.vmap(lambda k: init_params(k, x.shape[1], spec.width, "conventional"))(keys)
