@@ -60,8 +60,8 @@ def test_directional_convergence_mse_networks_small() -> None:
 
     w = np.random.default_rng(0).normal(size=(3, 40))
     w /= np.linalg.norm(w, axis=1, keepdims=True)
-    index = np.eye(2, 40)
-    reduced = _padded_span(w, index, 3 + 2)
+    reduced = _padded_span(w, 2, 3 + 2)
+    np.testing.assert_allclose(_padded_span(np.stack([w, w]), 2, 5)[1], reduced)  # batched over networks
     np.testing.assert_allclose(reduced @ reduced.T, w @ w.T, atol=1e-12)
     np.testing.assert_allclose(reduced[:, :2], w[:, :2])
     e = get_experiment("directional-convergence")

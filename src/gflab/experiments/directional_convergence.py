@@ -161,21 +161,13 @@ def _mse_pool(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``size // n`` networks of n neurons under the MSE loss: initial overlaps and limits, (size, k)."""
     from gflab.dynamics import GradientFlow
-    from gflab.hermite import correlation_polynomial, expand
     from gflab.simulation import simulate
 
     networks = max(1, size // spec.n)
     full = np.asarray(full_start(key, spec.d, (networks, spec.n)))  # (networks, n, d)
-    index = embed(index_vectors(k), spec.d)
-    reduced = np.stack([_padded_span(w, index, spec.n + k) for w in full])  # (networks, n, n + k)
-    c = expand(spec.sigma, max_degree=spec.max_degree).coefficients
-    c_star = expand(spec.sigma_star, max_degree=spec.max_degree).coefficients
-    problem = SphereMSE(
-        index=jax.numpy.asarray(embed(index_vectors(k), spec.n + k)),
-        phi_ss=jax.numpy.asarray(correlation_polynomial(c, c)),
-        phi_st=jax.numpy.asarray(correlation_polynomial(c, c_star)),
-        phi_tt=jax.numpy.asarray(correlation_polynomial(c_star, c_star)),
-    )
+    reduced = _padded_span(full, k, spec.n + k)  # (networks, n, n + k)
+    phis = {name: jax.numpy.asarray(phi) for name, phi in spec.mse_phis().items()}
+    problem = SphereMSE(index=jax.numpy.asarray(embed(index_vectors(k), spec.n + k)), **phis)
     stop = Stop(gtol=spec.gtol, event=OverlapReached(spec.converged, spec.phi_parity() == "even"))
     traj = simulate(
         problem, GradientFlow(rtol=spec.rtol, atol=spec.atol, t1=spec.t1), jax.numpy.asarray(reduced), y0_batched=True,
@@ -186,14 +178,13 @@ def _mse_pool(
     return start, limits(final[..., :k].reshape(-1, k), spec.phi_parity(), spec.converged)
 
 
-def _padded_span(w: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
-    """w (n, d) in an orthonormal basis of span(w, V) whose first k vectors are V (the first k
-    axes), padded to ``dim``: residuals R = w[:, k:] = r^T q^T (QR of R^T) have coordinates r^T.
-    Exact, since the loss only sees inner products."""
-    k = index.shape[0]
-    r = np.linalg.qr(w[:, k:].T)[1]
-    coords = np.concatenate([w[:, :k], r.T], axis=1)
-    return np.pad(coords, ((0, 0), (0, dim - coords.shape[1])))
+def _padded_span(w: np.ndarray, k: int, dim: int) -> np.ndarray:
+    """Networks w (..., n, d) in an orthonormal basis of span(w, V) whose first k vectors are V
+    (the first k axes), padded to ``dim``: residuals R = w[..., k:] = r^T q^T (QR of R^T, batched)
+    have coordinates r^T. Exact, since the loss only sees inner products."""
+    r = np.linalg.qr(np.swapaxes(w[..., k:], -1, -2))[1]
+    coords = np.concatenate([w[..., :k], np.swapaxes(r, -1, -2)], axis=-1)
+    return np.pad(coords, [(0, 0)] * (coords.ndim - 1) + [(0, dim - coords.shape[-1])])
 
 
 def _coverage_figure(spec: DirectionalConvergenceSpec, curves: dict[int, dict[str, Any]]) -> Any:

@@ -154,7 +154,7 @@ def _spectra(problem: TwoLayerNet, final: Any, etas: np.ndarray, ends: list[int]
     from gflab.measure.hessian import hessian_trace, spectral_density
     from gflab.plots import figure
 
-    loss = _with_scale(problem, 1.0).unscaled_loss
+    loss = problem.unscaled_loss  # independent of the batched step leaf
     fig, axes = figure(len(ends), width=5.0, height=3.8)
     axes = np.atleast_1d(axes)
     summary: dict[str, Any] = {}

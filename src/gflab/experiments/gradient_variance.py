@@ -97,25 +97,25 @@ class GradientVariance(Experiment):
         return Result(metrics=metrics, table=table, figures={"variance": _figure(spec, table)})
 
     @staticmethod
-    def _jacobians(spec: GradientVarianceSpec, x: np.ndarray) -> list[np.ndarray]:
-        """grad_theta h(x; theta) on the grid, (N, P), for every parameter draw."""
+    def _jacobians(spec: GradientVarianceSpec, x: np.ndarray) -> np.ndarray:
+        """grad_theta h(x; theta) on the grid for every parameter draw, (thetas, N, P)."""
         from jax.flatten_util import ravel_pytree
 
         def h(params: dict[str, jax.Array], x: jax.Array) -> jax.Array:  # one point x (d,)
             return jnp.tanh(params["w"] @ x + params["b"]) @ params["a"] / np.sqrt(spec.width)
 
-        out = []
-        for key in jax.random.split(jax.random.key(spec.seed), spec.thetas):
+        def draw(key: jax.Array) -> dict[str, jax.Array]:
             kw, kb, ka = jax.random.split(key, 3)
-            params = {
+            return {
                 "w": spec.scale * jax.random.normal(kw, (spec.width, spec.d)),
                 "b": jax.random.normal(kb, (spec.width,)),
                 "a": jax.random.normal(ka, (spec.width,)),
             }
-            flat, unravel = ravel_pytree(params)
-            per_point = jax.vmap(jax.grad(lambda v, xi: h(unravel(v), xi)), in_axes=(None, 0))  # noqa: B023
-            out.append(np.asarray(per_point(flat, jnp.asarray(x))))
-        return out
+
+        _, unravel = ravel_pytree(draw(jax.random.key(0)))
+        per_point = jax.vmap(jax.grad(lambda v, xi: h(unravel(v), xi)), in_axes=(None, 0))
+        flats = jax.vmap(lambda key: ravel_pytree(draw(key))[0])(jax.random.split(jax.random.key(spec.seed), spec.thetas))
+        return np.asarray(jax.vmap(per_point, in_axes=(0, None))(flats, jnp.asarray(x)))
 
 
 def _figure(spec: GradientVarianceSpec, table: pd.DataFrame) -> Any:

@@ -85,10 +85,8 @@ class NTKvsMeanField(Experiment):
 
         keys = jax.random.split(jax.random.key(spec.seed), spec.seeds)
         params, frozen = jax.vmap(lambda k: init_params(k, spec.d, m, scaling))(keys)
-        if scaling == "mean-field":
-            t1 = spec.mean_field_time * m
-        else:
-            t1 = spec.horizon / theory.loss_decay_rate(x, spec.sigma, scaling, m)
+        predicted_rate = np.nan if scaling == "mean-field" else theory.loss_decay_rate(x, spec.sigma, scaling, m)
+        t1 = spec.mean_field_time * m if scaling == "mean-field" else spec.horizon / predicted_rate
         ts = np.linspace(0.0, t1, spec.save_points)
         flow = GradientFlow(rtol=spec.rtol, atol=spec.atol, t1=t1)
         save = Save(ts=tuple(ts), observables=("loss",))
@@ -118,7 +116,6 @@ class NTKvsMeanField(Experiment):
             f_net = jax.vmap(lambda p: problem.predict(p, test))(traj.final_params)
             f_rf = jax.vmap(lambda p, fr: _with_frozen(features, fr).predict(p, test))(rf.final_params, frozen)
             distance = np.max(np.abs(np.asarray(f_net) - np.asarray(f_rf)), axis=1)
-        predicted_rate = np.nan if scaling == "mean-field" else theory.loss_decay_rate(x, spec.sigma, scaling, m)
         record = [
             {
                 "scaling": scaling,

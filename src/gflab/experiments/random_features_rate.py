@@ -32,11 +32,10 @@ from gflab.theory.networks import feature_kernels
 
 
 def _features(x: np.ndarray, w: np.ndarray, sigma: str) -> np.ndarray:
-    if sigma == "erf":
-        from scipy.special import erf
+    """sigma(x_i . w_j), (points, features)."""
+    from gflab.hermite import ACTIVATIONS
 
-        return erf(x @ w.T)
-    return np.maximum(x @ w.T, 0.0)
+    return np.asarray(ACTIVATIONS[sigma](x @ w.T))
 
 
 class RandomFeaturesRateSpec(Spec):

@@ -20,7 +20,7 @@ from pydantic import Field
 
 from gflab._jax import jax_module
 from gflab.experiments.base import Experiment, Result, Spec
-from gflab.problems.valley import Flatness, QuasiStatic, Valley
+from gflab.problems.valley import Flatness, Valley
 from gflab.simulation import Save, Stop, simulate
 
 jax_module()  # float64 and host devices, before JAX is first used
@@ -57,7 +57,7 @@ class SDEFlatness(Experiment):
             valley, EulerMaruyama(dt=spec.dt, t1=spec.t1), start, over=lambda p: (p.eta, p.key),
             save=Save(ts=tuple(ts)), stop=Stop(tol=0.0, gtol=0.0), progress=progress, description="Euler-Maruyama",
         )  # fmt: skip
-        quasi = QuasiStatic(coefficient=jnp.asarray(etas * spec.sigma**2 / 4), h=spec.h)
+        quasi = valley.quasi_static()
         flow = simulate(
             quasi, GradientFlow(rtol=1e-10, atol=1e-12, t1=spec.t1), jnp.asarray(spec.x0), over=lambda p: p.coefficient,
             save=Save(ts=tuple(ts), observables=("x",)), stop=Stop(tol=0.0, gtol=0.0),

@@ -47,11 +47,24 @@ class SphereNeuronSpec(Spec):
             raise BadInput("sigma", f"unknown activation {name!r}; accepted: {', '.join(ACTIVATIONS)}")
         return name
 
+    def _coefficients(self) -> tuple[np.ndarray, np.ndarray]:
+        """Hermite coefficients of (sigma, sigma*)."""
+        return expand(self.sigma, max_degree=self.max_degree).coefficients, expand(
+            self.sigma_star, max_degree=self.max_degree
+        ).coefficients
+
     def phi(self) -> np.ndarray:
         """phi(t) = sum_p c_p(sigma) c_p(sigma*) t^p."""
-        student = expand(self.sigma, max_degree=self.max_degree).coefficients
-        teacher = expand(self.sigma_star, max_degree=self.max_degree).coefficients
-        return correlation_polynomial(student, teacher)
+        return correlation_polynomial(*self._coefficients())
+
+    def mse_phis(self) -> dict[str, np.ndarray]:
+        """phi_ss, phi_st, phi_tt of the population MSE loss (:class:`~gflab.problems.multi_index.SphereMSE`)."""
+        student, teacher = self._coefficients()
+        return {
+            "phi_ss": correlation_polynomial(student, student),
+            "phi_st": correlation_polynomial(student, teacher),
+            "phi_tt": correlation_polynomial(teacher, teacher),
+        }
 
     def information_exponent(self) -> int:
         p = information_exponent(self.phi())
