@@ -39,6 +39,10 @@ class AbstractDynamics(eqx.Module):
         """``(L, |grad L|)`` at the state (for stop rules); subclasses may reuse work."""
         return problem.loss_and_grad_norm(state["y"])
 
+    def shardable(self) -> bool:
+        """Whether the engine may split the ensemble over devices with ``shard_map``."""
+        return True
+
     @abc.abstractmethod
     def save_slack(self) -> float | jax.Array:
         """How close (in time) a state must be to a save time to be recorded there."""

@@ -178,9 +178,12 @@ def _advance(
     """:func:`_advance_local` on every device at once, each on its own share of the slots.
 
     One program (one compile) for all devices; each device runs its own while loop, so a
-    device whose slots are all finished stops early. Slot arrays are split on their first
+    device whose slots are all finished stops early. With one device there is no
+    ``shard_map`` (dynamics that cannot be sharded run this way). Slot arrays are split on their first
     axis; the problem's shared arrays and the save grid are replicated.
     """
+    if mesh.devices.size == 1:
+        return _advance_local(shared, dynamics, stop, ts, carry, fresh, new_batched, new_y0, round_steps, observe)
     arrays, static = eqx.partition((shared, dynamics), eqx.is_array)
 
     def local(arrays: Any, ts: jax.Array, carry: Any, fresh: Any, new_batched: Any, new_y0: Any) -> Any:
@@ -226,7 +229,7 @@ def run_ensemble(
     ``batched_rows`` and ``y0_rows`` are pytrees of numpy arrays with leading axis ``n``.
     Work is spread over all local devices; each holds up to ``slots`` trajectories at a time.
     """
-    n_devices = max(1, min(len(jax.local_devices()), math.ceil(n / slots)))
+    n_devices = max(1, min(len(jax.local_devices()), math.ceil(n / slots))) if dynamics.shardable() else 1
     mesh = Mesh(np.asarray(jax.local_devices()[:n_devices]), ("slots",))
     # Every round's inputs carry the same sharding, so all rounds share one executable
     # (host arrays on the first round and sharded outputs later would compile twice).

@@ -1,0 +1,72 @@
+"""The hierarchical two-parameter model (seed 000, Theorem 6): its design and its first stage."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gflab import GradientFlow, Save, simulate
+from gflab.problems.curves import CurveFit
+from gflab.problems.hierarchical import MU_ROOT, design, hierarchical, resolution
+
+
+def test_design_gaps_sum_to_eps_and_resolution_meets_one_percent() -> None:
+    d, m, eps = 3, 150, 0.05
+    levels = design(d, d, m, eps)
+    kept = np.prod([level.m * level.width for level in levels[1:]])  # non-gap share of [0, 1] per split
+    assert kept == pytest.approx(1.0 - eps, rel=1e-12)
+    assert resolution(levels, d) < 1e-2
+    for level in levels[1:]:  # the tooth sits in the gap, the watershed between tooth and next child
+        gap = level.spacing - level.width
+        assert level.tooth_width < level.offset < gap
+        assert level.offset + level.width < level.valley < level.spacing
+
+
+def test_at_u0_the_curve_is_the_straight_root_line() -> None:
+    """A line along x_0, MU_ROOT below the box, monotone in sigma (flat only along the root
+    tooth's future flank, which is vertical) and covering the box's x_0 range."""
+    model = hierarchical(3)
+    sigma = jnp.linspace(0.0, 1.0, 20001)
+    points = np.asarray(jax.vmap(lambda s: model.curve(jnp.asarray(0.0), s))(sigma))
+    np.testing.assert_array_equal(points[:, 1:], -MU_ROOT)
+    assert np.all(np.diff(points[:, 0]) >= -1e-15)  # flat up to rounding on that flank
+    assert points[0, 0] < -0.1 and points[-1, 0] > 1.1
+
+
+@settings(max_examples=40, deadline=None)
+@given(u=st.floats(0.0, 2.0), sigma=st.floats(0.05, 0.95))
+def test_the_model_is_c1_autodiff_matches_finite_differences(u: float, sigma: float) -> None:
+    """Coarse model (m = 4) so that finite differences resolve every level."""
+    model = hierarchical(2, m=4)
+    curve = lambda w: model.curve(w[0], w[1])  # noqa: E731
+    w = jnp.asarray([u, sigma])
+    jac = np.asarray(jax.jacfwd(curve)(w))
+    h = 1e-7
+    for j in range(2):
+        e = np.zeros(2)
+        e[j] = h
+        fd = (np.asarray(curve(w + e)) - np.asarray(curve(w - e))) / (2 * h)
+        np.testing.assert_allclose(jac[:, j], fd, rtol=1e-4, atol=1e-4 * (1 + np.abs(jac).max()))
+
+
+def test_stage_zero_carries_phi_to_the_root_tooth_at_the_targets_x1() -> None:
+    """Gathering moves Phi to the root tooth's tip (x_0 just below the box); spreading lets
+    it slip off the growing tooth at x_1 = f_1. Implicit solver: the v-direction is stiff."""
+    model = hierarchical(3)
+    target = np.array([0.63696, 0.26979, 0.04097])
+    traj = simulate(
+        CurveFit(model=model, target=jnp.asarray(target)),
+        GradientFlow(solver="kvaerno3", rtol=1e-6, atol=1e-9, t1=1.5),
+        jnp.asarray([0.05, 0.0]),
+        save=Save(ts=(1.5,), observables=("output",)),
+    )
+    u = float(traj.final_params[0])
+    out = traj.observations["output"][-1]
+    assert u > 0.8  # past the gathering sub-stage and most of the spreading
+    assert out[1] == pytest.approx(target[1], abs=1e-3)  # slipped off at the target's height
+    assert -0.1 < out[0] < 0.0  # on the root tooth, MU_0 below the box in x_0
+    assert out[2] == pytest.approx(-MU_ROOT, abs=1e-6)  # x_2 untouched until stage 1
