@@ -6,6 +6,15 @@ from gflab.claims.claim import Claim
 from gflab.theory import multi_index as sbh
 from gflab.theory import subspace as bbp
 
+
+def _directional_sizes(p: int, *, quick: bool) -> dict[str, object]:
+    """Spec of the directional-convergence claims for sigma = sigma* = He_p (both claims share it)."""
+    common = {"sigma": f"he{p}", "sigma_star": f"he{p}", "k": 4, "n": 8, "d": 1024}
+    if quick:
+        return {**common, "seeds": 400, "coverage_pool": 2000}
+    return {**common, "seeds": 3000, "coverage_pool": 20000, "coverage_ks": [2, 4, 8, 16]}
+
+
 CLAIMS: tuple[Claim, ...] = (
     *(
         Claim(
@@ -38,17 +47,8 @@ CLAIMS: tuple[Claim, ...] = (
                 relation=">=",
                 threshold=0.99,
                 predicted=1.0,
-                quick={"sigma": f"he{p}", "sigma_star": f"he{p}", "k": 4, "n": 8, "d": 1024, "seeds": 400, "coverage_pool": 2000},
-                full={
-                    "sigma": f"he{p}",
-                    "sigma_star": f"he{p}",
-                    "k": 4,
-                    "n": 8,
-                    "d": 1024,
-                    "seeds": 3000,
-                    "coverage_pool": 20000,
-                    "coverage_ks": [2, 4, 8, 16],
-                },
+                quick=_directional_sizes(p, quick=True),
+                full=_directional_sizes(p, quick=False),
             ),
             Claim(
                 id=f"directional-convergence.coverage-he{p}",
@@ -61,17 +61,8 @@ CLAIMS: tuple[Claim, ...] = (
                 relation="covers",
                 threshold=0.0,
                 predicted=sbh.coverage_probability(8, 4, sbh.none_probability(4, "odd" if p % 2 else "even")),
-                quick={"sigma": f"he{p}", "sigma_star": f"he{p}", "k": 4, "n": 8, "d": 1024, "seeds": 400, "coverage_pool": 2000},
-                full={
-                    "sigma": f"he{p}",
-                    "sigma_star": f"he{p}",
-                    "k": 4,
-                    "n": 8,
-                    "d": 1024,
-                    "seeds": 3000,
-                    "coverage_pool": 20000,
-                    "coverage_ks": [2, 4, 8, 16],
-                },
+                quick=_directional_sizes(p, quick=True),
+                full=_directional_sizes(p, quick=False),
             ),
         )
     ),

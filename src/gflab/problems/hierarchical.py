@@ -136,8 +136,9 @@ class Level:
         return self.tooth_width / self.spacing
 
     @property
-    def slow(self) -> float:
-        """dpos/ds: uniform over the units."""
+    def speed(self) -> float:
+        """dpos/ds over the units: uniform (a slow stretch would be a place where v relaxes
+        slowly, and the nearest point must cross such stretches)."""
         return self.spacing / self.unit
 
     @property
@@ -148,19 +149,12 @@ class Level:
     def tip(self) -> float:
         return self.lead_in + THETA * self.tooth_width
 
-    def unit_pos(self, r: jax.Array) -> jax.Array:
-        """pos within a unit, r in [0, 1]: uniform speed (a slow stretch would be a place
-        where v relaxes slowly, and the nearest point must cross such stretches)."""
-        return self.spacing * r
-
     def pos(self, s: jax.Array) -> jax.Array:
         """The position map on the box's interval, s in [0, 1]: speed 0 at s = 0 (the
         parent's tip), ``end_speed`` at s = 1 (the parent's foot)."""
-        p_in = LEAD * lead(s / LEAD, 0.0, self.slow, self.lead_in / LEAD)
-        z = jnp.clip((s - LEAD) / self.unit, 0.0, float(self.m))
-        i = jnp.minimum(jnp.floor(z), self.m - 1)
-        p_units = i * self.spacing + self.unit_pos(z - i)
-        p_out = LEAD * lead((s - 1.0 + LEAD) / LEAD, self.slow, self.end_speed, self.lead_out / LEAD)
+        p_in = LEAD * lead(s / LEAD, 0.0, self.speed, self.lead_in / LEAD)
+        p_units = self.spacing * jnp.clip((s - LEAD) / self.unit, 0.0, float(self.m))
+        p_out = LEAD * lead((s - 1.0 + LEAD) / LEAD, self.speed, self.end_speed, self.lead_out / LEAD)
         return p_in + p_units + p_out
 
     def geometric_pos(self, s: jax.Array) -> jax.Array:
@@ -216,6 +210,11 @@ class Level:
     def flank_rate(self) -> float:
         """ds'/ds: how fast the flank's coordinate runs against this level's."""
         return 1.0 / ((1.0 - THETA) * self.rho * self.unit)
+
+    def flank_end_speed(self) -> float:
+        """dpos/ds' at the foot for whatever runs along this level's flanks: the ramp's
+        slope there, so that flank and ramp join C^1."""
+        return -self.foot_slope() * self.speed / self.flank_rate()
 
 
 @dataclass(frozen=True)
@@ -288,8 +287,7 @@ def design(d: int, n_stages: int, m: int, eps: float) -> tuple[Level, ...]:
         if n + 1 < n_stages:
             child = levels[n + 1]
             last_tooth = child.start - child.lead_in - child.m * child.spacing
-            end_speed = -level.foot_slope() * level.slow / level.flank_rate()
-            levels[n + 1] = replace(child, lead_out=last_tooth - level.foot, end_speed=end_speed)
+            levels[n + 1] = replace(child, lead_out=last_tooth - level.foot, end_speed=level.flank_end_speed())
             tip = child.start
         else:
             tip = 1.0 + TOP
@@ -299,8 +297,7 @@ def design(d: int, n_stages: int, m: int, eps: float) -> tuple[Level, ...]:
 
 def _terminal_flank(level: Level, s: jax.Array) -> jax.Array:
     """Drop from the last tip along its flank (no children below it)."""
-    end_speed = -level.foot_slope() * level.slow / level.flank_rate()
-    return lead(s, 0.0, end_speed, 1.0 + TOP - level.foot)
+    return lead(s, 0.0, level.flank_end_speed(), 1.0 + TOP - level.foot)
 
 
 def resolution(levels: tuple[Level, ...], d: int) -> float:
