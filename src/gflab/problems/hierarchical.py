@@ -153,7 +153,9 @@ class Level:
         """The position map on the box's interval, s in [0, 1]: speed 0 at s = 0 (the
         parent's tip), ``end_speed`` at s = 1 (the parent's foot)."""
         p_in = LEAD * lead(s / LEAD, 0.0, self.speed, self.lead_in / LEAD)
-        p_units = self.spacing * jnp.clip((s - LEAD) / self.unit, 0.0, float(self.m))
+        z = jnp.clip((s - LEAD) / self.unit, 0.0, float(self.m))
+        i = jnp.minimum(jnp.floor(z), self.m - 1)
+        p_units = self.spacing * i + self.spacing * (z - i)  # = spacing z; this rounding is the tested one (note)
         p_out = LEAD * lead((s - 1.0 + LEAD) / LEAD, self.speed, self.end_speed, self.lead_out / LEAD)
         return p_in + p_units + p_out
 
