@@ -36,6 +36,13 @@ class AbstractProblem(eqx.Module):
         (fewer passes over large parameters), which the tests check against autodiff."""
         return jax.grad(self.loss)(params)
 
+    def value_and_gradient(self, params: Params) -> tuple[jax.Array, Params]:
+        """``(L, grad L)``: one forward-backward pass when the gradient is autodiff's (the
+        loss is its by-product); the loss and the closed form otherwise."""
+        if type(self).gradient is AbstractProblem.gradient:
+            return jax.value_and_grad(self.loss)(params)
+        return self.loss(params), self.gradient(params)
+
     def retract(self, params: Params) -> Params:
         """Map back onto the parameter manifold after a discrete step (identity: Euclidean)."""
         return params

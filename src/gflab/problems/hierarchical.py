@@ -44,6 +44,10 @@ verified by a test; a full three-stage trajectory has been followed to the end o
 the earlier tilted flanks (final distance 0.0114 against delta_N = 0.0093, x_1 two children
 off). With vertical flanks only the drift drives u once the tip has passed the target, and
 the implicit solver's steps collapse there; see the issue-5 note for the measurements.
+The adiabatic limit (v slaved to its local minimum: du/dt = -L_u, dsigma/du from L_sigma = 0)
+shows why: at the tip Gamma's second derivative in sigma jumps (L_sigma,sigma / |Gamma_sigma|^2
+from 2e3 to 8e4), so holding the nearest point needs |sigma - sigma*| < 1e-11; it passes
+stage 0 (lands at x_1 = f_1 + 1e-4) only with atol 1e-15 on sigma.
 """
 
 from __future__ import annotations
