@@ -29,7 +29,8 @@ After the last stage every coordinate but the last tooth's is known to within th
 width plus the tooth offset: that is the resolution delta_N.
 
 **Parametrisation** (hand-written: no library builds such curves). Gamma is C^1 in
-(u, sigma) and its speed |dGamma/dsigma| vanishes nowhere the nearest point has to pass
+(u, sigma) (tested), its blends C^2 (quintic smoothsteps, corners whose slope follows a
+cubic smoothstep, lead-in/out speeds joining with zero acceleration), and its speed |dGamma/dsigma| vanishes nowhere the nearest point has to pass
 (a zero-speed point is a stationary point of the v-flow it cannot cross). Lessons measured
 while building it (issue 5 note): (i) positions run at *uniform* speed along each segment
 -- a slow stretch (short in space, long in sigma) relaxes v too slowly for the nearest
@@ -45,9 +46,12 @@ the earlier tilted flanks (final distance 0.0114 against delta_N = 0.0093, x_1 t
 off). With vertical flanks only the drift drives u once the tip has passed the target, and
 the implicit solver's steps collapse there; see the issue-5 note for the measurements.
 The adiabatic limit (v slaved to its local minimum: du/dt = -L_u, dsigma/du from L_sigma = 0)
-shows why: at the tip Gamma's second derivative in sigma jumps (L_sigma,sigma / |Gamma_sigma|^2
-from 2e3 to 8e4), so holding the nearest point needs |sigma - sigma*| < 1e-11; it passes
-stage 0 (lands at x_1 = f_1 + 1e-4) only with atol 1e-15 on sigma.
+showed why: with cubic smoothsteps and parabolic corners, Gamma's second derivative in sigma
+jumped at the tip (L_sigma,sigma / |Gamma_sigma|^2 from 2e3 to 8e4), so holding the nearest
+point needed |sigma - sigma*| < 1e-11. The blends are now C^2 (quintic smoothstep; corners
+whose slope follows a cubic smoothstep), and that limit, integrated at rtol 1e-8, atol 1e-12,
+lands stage 0 (x_1 = f_1 + 2e-5) and stage 1 (x_2 = f_2 - 7e-4, in the right child); stage 2
+then slides 14 children off in x_2 during its gathering (issue-5 note, session 5).
 """
 
 from __future__ import annotations
@@ -75,19 +79,24 @@ LAMBDA = 100.0  # time-scale separation: Phi(u, v) = Gamma(u, sigma_0 + LAMBDA v
 
 
 def smoothstep(x: jax.Array) -> jax.Array:
-    """S(x) = 3x^2 - 2x^3 on [0, 1], clipped outside: C^1, S'(0) = S'(1) = 0."""
+    """S(x) = 10x^3 - 15x^4 + 6x^5 on [0, 1], clipped outside: C^2, S' and S'' vanish at 0 and 1."""
     x = jnp.clip(x, 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
+    return x * x * x * (10.0 + x * (6.0 * x - 15.0))
 
 
 def rounded_ramp(x: jax.Array, length: float, rounding: float) -> jax.Array:
-    """0 -> 1 over [0, length]: straight, with both corners rounded over ``rounding``
-    (slope ramps linearly up, stays flat, ramps down); C^1, zero slope at both ends."""
+    """0 -> 1 over [0, length]: straight, with both corners rounded over ``rounding`` (the
+    slope rises as a cubic smoothstep, stays flat, falls the same way); C^2, zero slope
+    and curvature at both ends."""
     x = jnp.clip(x, 0.0, length)
     e = rounding
-    head = x * x / (2 * e)
+
+    def corner(y: jax.Array) -> jax.Array:  # integral of the cubic smoothstep: y^3/e^2 - y^4/(2 e^3)
+        return y**3 / e**2 - y**4 / (2 * e**3)
+
+    head = corner(x)
     middle = x - e / 2
-    tail = length - e - (length - x) ** 2 / (2 * e)
+    tail = length - e - corner(length - x)
     return jnp.where(x < e, head, jnp.where(x > length - e, tail, middle)) / (length - e)
 
 
