@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gflab import GradientFlow, Save, simulate
+from gflab.dynamics.adiabatic import nearest_point_path
 from gflab.problems.curves import CurveFit
 from gflab.problems.hierarchical import MU_ROOT, design, hierarchical, resolution
 
@@ -70,3 +71,31 @@ def test_stage_zero_carries_phi_to_the_root_tooth_at_the_targets_x1() -> None:
     assert out[1] == pytest.approx(target[1], abs=1e-3)  # slipped off at the target's height
     assert -0.1 < out[0] < 0.0  # on the root tooth, MU_0 below the box in x_0
     assert out[2] == pytest.approx(-MU_ROOT, abs=1e-6)  # x_2 untouched until stage 1
+
+
+def test_the_adiabatic_path_fixes_one_coordinate_per_stage() -> None:
+    """lambda -> infinity (the nearest point followed in u): stage 0 slips off the root tooth
+    at x_1 = f_1; stage 1 gathers x_1 to its child's tooth and slips off at x_2 = f_2; stage 2
+    gathers x_2 to its child's tooth and slips off at x_0 = f_0. The end is within delta_N,
+    and u never stalls (du/dt > 0 all along)."""
+    model = hierarchical(3)
+    levels = model.levels
+    target = np.array([0.63696, 0.26979, 0.04097])
+    us = jnp.arange(0.05, model.n_stages, 1e-3)
+    path = jax.jit(lambda f: nearest_point_path(model.curve, f, jnp.asarray(model.sigma0), us))(jnp.asarray(target))
+    point = np.asarray(path["point"])
+    at = lambda u: point[int(np.searchsorted(np.asarray(us), u))]  # noqa: E731
+
+    def tooth(level_index: int, x: float) -> float:
+        """x_c of the tooth of the child holding x (teeth sit tau above their child)."""
+        level = levels[level_index]
+        child = int((1.0 - x) // level.spacing)
+        return 1.0 - child * level.spacing + level.offset
+
+    assert at(0.99)[1] == pytest.approx(target[1], abs=1e-6)  # stage 0 fixes x_1
+    assert at(1.99)[1] == pytest.approx(tooth(1, target[1]), abs=2 * levels[1].drift)  # x_1: own child
+    assert at(1.99)[2] == pytest.approx(target[2], abs=1e-6)  # stage 1 fixes x_2
+    assert at(2.99)[2] == pytest.approx(tooth(2, target[2]), abs=2 * levels[2].drift)  # x_2: own child
+    assert at(2.99)[0] == pytest.approx(target[0], abs=1e-6)  # stage 2 fixes x_0
+    assert float(path["distance"][-1]) < resolution(levels, 3)
+    assert np.all(np.asarray(path["rate"]) > 0)
