@@ -15,6 +15,7 @@ import equinox as eqx
 import numpy as np
 
 from gflab._jax import jax_module
+from gflab.console import progress_bar
 from gflab.dynamics.base import AbstractDynamics
 from gflab.dynamics.engine import EnsembleResult, Stop, run_ensemble
 from gflab.errors import BadInput
@@ -153,17 +154,8 @@ def simulate(
             slots=slots, round_steps=round_steps, on_progress=on_progress,
         )  # fmt: skip
 
-    if progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        from gflab.console import stderr_console
-
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=stderr_console(), transient=True) as bar:
-            task = bar.add_task(description, total=n)
-            result = run(lambda k: bar.advance(task, k))
-    else:
-        result = run(None)
+    with progress_bar(description, n, enabled=progress) as advance:
+        result = run(advance)
     verdict = classify(result.final_loss, result.final_grad_norm, result.reason, tol=stop.tol, gtol=stop.gtol)
     take = (lambda a: a[0]) if single else (lambda a: a)
     return Trajectory(

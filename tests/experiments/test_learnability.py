@@ -37,3 +37,32 @@ def test_sphere_obstruction_locates_a_nonlearned_target() -> None:
     assert found["located_loss"] > 1e-6
     assert np.isclose(np.linalg.norm(found["located_target"]), 0.8)
     assert metrics["fraction_models_with_nonlearned_target"] == 1.0
+
+
+def test_hierarchical_experiment_blames_the_first_stage_that_failed() -> None:
+    """Stage n must land x_{n+1 mod d} on the target (and, n >= 1, gather x_n to its child's
+    tooth) by u = n + 0.99; a path that does so at every stage has no failed stage."""
+    from gflab.experiments.hierarchical import _tooth, first_failed_stage
+    from gflab.problems.hierarchical import hierarchical
+
+    model = hierarchical(3)
+    f = np.array([[0.63696, 0.26979, 0.04097]])
+    good = np.array(
+        [[[-0.09, f[0, 1], -3.0], [-0.06, _tooth(model, 1, f[:, 1])[0], f[0, 2]], [f[0, 0], 0.0, _tooth(model, 2, f[:, 2])[0]]]]
+    )
+    good[0, 2, 1] = good[0, 1, 1]
+    assert first_failed_stage(model, f, good)[0] == -1
+    wrong_child = good.copy()
+    wrong_child[0, 1, 1] += model.levels[1].spacing  # stage 1 gathered to the neighbouring tooth
+    assert first_failed_stage(model, f, wrong_child)[0] == 1
+    not_landed = good.copy()
+    not_landed[0, 0, 1] += 1e-3  # stage 0 left x_1 off the target
+    assert first_failed_stage(model, f, not_landed)[0] == 0
+
+
+def test_hierarchical_experiment_on_a_few_targets() -> None:
+    metrics = _run("hierarchical", n_targets=6, chunk=6)
+    fractions = metrics["fractions"]
+    assert sum(v["count"] for v in fractions.values()) == 6
+    assert metrics["delta_N"] < 1e-2 and abs(metrics["gap_measure"] - 0.05) < 1e-12
+    assert fractions["learned"]["count"] >= 4  # 96% of 512 measured; 6 targets: at least 4 (p ~ 0.999)

@@ -64,6 +64,20 @@ CLAIMS: tuple[Claim, ...] = (
         for name in ("trig", "poly")
     ),
     Claim(
+        id="hierarchical.learned-d3",
+        experiment="hierarchical",
+        statement="Theorem 6: the hierarchical two-parameter model (d = 3, N = 3 stages, m = 150, design eps = 0.05, "
+        "delta_N = 0.0093) learns uniform targets of [0,1]^3 to within delta_N with probability at least "
+        "1 - eps - 0.02 (lower end of the Wilson interval); measured in the adiabatic limit lambda -> infinity",
+        paper=yarotsky.PAPER + ", Thm. 6, Figs. 2-3",
+        measured="fractions.learned.low",
+        relation=">=",
+        threshold=0.93,
+        predicted=0.95,
+        quick={"d": 3, "eps": 0.05, "m": 150, "n_targets": 512},
+        full={"d": 3, "eps": 0.05, "m": 150, "n_targets": 10_000},
+    ),
+    Claim(
         id="sphere-obstruction.every-zoo-model",
         experiment="sphere-obstruction",
         statement="Theorem 4: for every zoo model with W < d = 3 (sin-curve W=1 on a circle, trig and poly W=2 on a "

@@ -31,7 +31,7 @@ Curve = Callable[[jax.Array, jax.Array], jax.Array]
 
 def _relax(curve: Curve, target: jax.Array, u: jax.Array, sigma: jax.Array, iterations: int, cap: float) -> jax.Array:
     """``iterations`` damped, capped Newton steps on d(sigma)^2 / 2 at fixed u."""
-    halvings = 0.5 ** jnp.arange(12.0)
+    halvings = 0.25 ** jnp.arange(20.0)
 
     def newton(s: jax.Array, _: None) -> tuple[jax.Array, None]:
         point, speed = jax.jvp(lambda s: curve(u, s), (s,), (jnp.ones_like(s),))
@@ -62,18 +62,17 @@ def nearest_point_path(
     """The slow path for one target: at every u of the grid ``us`` (increasing), the nearest
     point followed from the previous one. ``sigma_start`` is relaxed (uncapped) at us[0].
 
-    Returns per grid point: ``sigma``, ``point`` Gamma(u, sigma), ``distance`` |Gamma - f|,
+    At the last u, v relaxes completely (16 x ``iterations``). Returns per grid point: ``sigma``, ``point`` Gamma(u, sigma), ``distance`` |Gamma - f|,
     ``tangential`` (Gamma - f) . t (unit tangent t; 0 on the branch), ``rate`` du/dt =
     -(Gamma - f) . dGamma/du (u stalls where it is <= 0 with the distance > 0).
     """
     sigma0 = _relax(curve, target, us[0], jnp.asarray(sigma_start, dtype=jnp.float64), 4 * iterations, 1e300)
 
-    def advance(sigma: jax.Array, u: jax.Array) -> tuple[jax.Array, dict[str, jax.Array]]:
-        sigma = _relax(curve, target, u, sigma, iterations, cap)
+    def observe(u: jax.Array, sigma: jax.Array) -> dict[str, jax.Array]:
         point, speed = jax.jvp(lambda s: curve(u, s), (sigma,), (jnp.ones_like(sigma),))
         drift = jax.jvp(lambda v: curve(v, sigma), (u,), (jnp.ones_like(u),))[1]
         r = point - target
-        return sigma, {
+        return {
             "sigma": sigma,
             "point": point,
             "distance": jnp.sqrt(r @ r),
@@ -81,5 +80,11 @@ def nearest_point_path(
             "rate": -(r @ drift),
         }
 
-    _, path = jax.lax.scan(advance, sigma0, us)
-    return path
+    def advance(sigma: jax.Array, u: jax.Array) -> tuple[jax.Array, dict[str, jax.Array]]:
+        sigma = _relax(curve, target, u, sigma, iterations, cap)
+        return sigma, observe(u, sigma)
+
+    sigma, path = jax.lax.scan(advance, sigma0, us[:-1])
+    # At the last u the deformation stops and v relaxes completely (the flow's t -> infinity).
+    last = observe(us[-1], _relax(curve, target, us[-1], sigma, 16 * iterations, cap))
+    return jax.tree.map(lambda head, tail: jnp.concatenate([head, tail[None]]), path, last)

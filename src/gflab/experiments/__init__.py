@@ -19,6 +19,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "SphereObstruction",
         "Theorem 4: a W-sphere of targets holds a non-learned one when W < d (seed 000)",
     ),
+    "hierarchical": (
+        "gflab.experiments.hierarchical",
+        "HierarchicalExperiment",
+        "Theorem 6: the two-parameter hierarchical model learns almost every target (adiabatic limit; seed 000)",
+    ),
     "search-phase": (
         "gflab.experiments.search_phase",
         "SearchPhase",

@@ -1,0 +1,155 @@
+"""Experiment ``hierarchical`` (seed 000, Theorem 6): the two-parameter model that learns
+almost every target, measured in the adiabatic limit.
+
+For N targets f uniform in [0, 1]^d, follow the nearest point of Gamma_u to f as u runs
+over the stages (:func:`gflab.dynamics.adiabatic.nearest_point_path`: the lambda -> infinity
+limit of gradient flow on Phi(u, v) = Gamma(u, sigma_0 + lambda v)). Verdicts: ``learned``
+(final distance below the level-N resolution delta_N, u never stalled), ``trapped`` (u stalls:
+du/dt <= 0 away from the target, a spurious minimum), ``undecided`` (the branch ends farther
+than delta_N: it was carried into a wrong child), ``diverged`` (non-finite). Each failure
+is attributed to the first stage that did not do its job: stage n gathers its split
+coordinate x_n to the tooth of the target's child (n >= 1) and lands the tooth direction
+x_{n+1 mod d} on the target.
+
+The finite-lambda flow is not run here: its fast variable needs absolute tolerances on
+sigma near float64's limit (issue-5 notes); the limit is checked against the flow on a
+smooth family in ``tests/dynamics/test_adiabatic.py`` (gap ~ 1/lambda^2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from gflab._jax import jax_module
+from gflab.console import progress_bar
+from gflab.dynamics.adiabatic import nearest_point_path
+from gflab.experiments.base import Experiment, Result, Spec
+from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
+from gflab.problems.hierarchical import Hierarchical, hierarchical, resolution
+
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+
+LANDED = 1e-5  # a stage lands its coordinate on the target to this accuracy
+
+
+class HierarchicalSpec(Spec):
+    d: int = Field(3, ge=2, le=4, description="target dimension (d = 5 needs sigma below float64's resolution)")
+    n_stages: int | None = Field(None, ge=1, le=4, description="stages N (default d)")
+    m: int = Field(150, ge=2, le=1000, description="children per split")
+    eps: float = Field(0.05, gt=0, lt=1, description="design eps: total gap measure")
+    n_targets: int = Field(10_000, ge=1, le=1_000_000)
+    du: float = Field(1e-3, gt=0, le=0.05, description="continuation step in u")
+    iterations: int = Field(16, ge=1, le=256, description="Newton steps per u step")
+    chunk: int = Field(256, ge=1, le=100_000, description="targets per compiled batch (bounds memory)")
+    seed: int = Field(0, ge=0)
+
+
+def _tooth(model: Hierarchical, stage: int, x: np.ndarray) -> np.ndarray:
+    """x_c of the tooth of the child holding x (teeth sit tau above their child)."""
+    level = model.levels[stage]
+    child = np.floor((1.0 - x) / level.spacing)
+    return 1.0 - child * level.spacing + level.offset
+
+
+def first_failed_stage(model: Hierarchical, targets: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Per target, the first stage n whose gathering (x_n to its child's tooth, n >= 1) or
+    landing (x_{n+1 mod d} on f) did not hold at u = n + 0.99; -1 when every stage did.
+    ``points``: (targets, N, d), the path's point at u = n + 0.99."""
+    failed = np.full(len(targets), -1)
+    for n, level in reversed(list(enumerate(model.levels))):
+        ok = np.abs(points[:, n, level.k] - targets[:, level.k]) < LANDED
+        if n >= 1:
+            ok &= np.abs(points[:, n, level.c] - _tooth(model, n, targets[:, level.c])) < 2 * level.drift
+        failed = np.where(~ok, n, failed)
+    return failed
+
+
+class HierarchicalExperiment(Experiment):
+    name = "hierarchical"
+    spec_class = HierarchicalSpec
+
+    def run(self, spec: HierarchicalSpec, *, progress: bool = False) -> Result:
+        model = hierarchical(spec.d, spec.n_stages, m=spec.m, eps=spec.eps)
+        delta = resolution(model.levels, spec.d)
+        targets = np.asarray(jax.random.uniform(jax.random.key(spec.seed), (spec.n_targets, spec.d)))
+        us = np.arange(0.05, model.n_stages, spec.du)
+        checkpoints = np.searchsorted(us, np.arange(model.n_stages) + 0.99)
+        path = jax.jit(
+            jax.vmap(
+                lambda f: nearest_point_path(
+                    model.curve, f, jnp.asarray(model.sigma0), jnp.asarray(us), iterations=spec.iterations
+                )
+            )
+        )
+        distance = np.empty(spec.n_targets)
+        stalled = np.empty(spec.n_targets, bool)
+        points = np.empty((spec.n_targets, model.n_stages, spec.d))
+        with progress_bar("hierarchical: targets", spec.n_targets, enabled=progress) as advance:
+            for start in range(0, spec.n_targets, spec.chunk):
+                rows = slice(start, min(start + spec.chunk, spec.n_targets))
+                batch = targets[rows]
+                padded = np.concatenate([batch, np.repeat(batch[-1:], spec.chunk - len(batch), 0)])  # one compiled shape
+                out = jax.tree.map(np.asarray, path(jnp.asarray(padded)))
+                count = len(batch)
+                distance[rows] = out["distance"][:count, -1]
+                stalled[rows] = np.any((out["rate"][:count] <= 0) & (out["distance"][:count] > delta), axis=1)
+                points[rows] = out["point"][:count][:, checkpoints]
+                if advance is not None:
+                    advance(count)
+        verdict = np.where(~np.isfinite(distance), 3, np.where(stalled, 1, np.where(distance < delta, 0, 2)))
+        failed = first_failed_stage(model, targets, points)
+        gaps = np.zeros(spec.n_targets, bool)
+        for level in model.levels[1:]:
+            within = (1.0 - targets[:, level.c]) % level.spacing
+            gaps |= within > level.width
+        metrics: dict[str, Any] = {
+            "d": spec.d,
+            "n_stages": model.n_stages,
+            "m": spec.m,
+            "design_eps": spec.eps,
+            "gap_measure": float(1.0 - np.prod([level.m * level.width for level in model.levels[1:]])),
+            "delta_N": delta,
+            "n_targets": spec.n_targets,
+            "fractions": verdict_fractions(verdict),
+            "targets_in_gaps": float(gaps.mean()),
+            "learned_outside_gaps": float(np.mean(verdict[~gaps] == 0)) if (~gaps).any() else float("nan"),
+            "first_failed_stage": {str(n): int(np.sum((failed == n) & (verdict != 0))) for n in range(model.n_stages)},
+            "final_distance_median": float(np.median(distance)),
+        }
+        table = pd.DataFrame(
+            {
+                **{f"f{i}": targets[:, i] for i in range(spec.d)},
+                "distance": distance,
+                "verdict": np.asarray(VERDICT_NAMES)[verdict],
+            }
+        )
+        table["first_failed_stage"] = failed
+        table["in_gap"] = gaps
+        return Result(metrics=metrics, table=table, figures={"final_distance": _distance_figure(distance, verdict, delta, spec)})
+
+
+def _distance_figure(distance: np.ndarray, verdict: np.ndarray, delta: float, spec: HierarchicalSpec) -> Any:
+    from gflab.plots import VERDICT_COLORS, figure
+
+    fig, ax = figure()
+    finite = np.clip(distance[np.isfinite(distance)], 1e-8, None)
+    bins = np.geomspace(finite.min(), finite.max() * 1.01, 60) if finite.size else 10
+    for code, name in enumerate(VERDICT_NAMES):
+        sel = (verdict == code) & np.isfinite(distance)
+        if sel.any():
+            ax.hist(np.clip(distance[sel], 1e-8, None), bins=bins, color=VERDICT_COLORS[code], label=f"{name} ({sel.mean():.3f})")
+    ax.axvline(delta, color="k", ls="--", lw=1, label=f"delta_N = {delta:.4f}")
+    ax.set(
+        xscale="log",
+        xlabel="final distance |Phi - f|",
+        ylabel="targets",
+        title=f"hierarchical model, d = {spec.d}: {spec.n_targets} targets",
+    )
+    ax.legend(fontsize=8)
+    return fig
