@@ -66,3 +66,18 @@ def test_hierarchical_experiment_on_a_few_targets() -> None:
     assert sum(v["count"] for v in fractions.values()) == 6
     assert metrics["delta_N"] < 1e-2 and abs(metrics["gap_measure"] - 0.05) < 1e-12
     assert fractions["learned"]["count"] >= 4  # 96% of 512 measured; 6 targets: at least 4 (p ~ 0.999)
+
+
+def test_hierarchy_picture_resolves_the_first_split() -> None:
+    """d = 2, m = 4: at u = 2 the curve has grown one tooth per child along x_0, in the gap
+    just above the child (between its top and top + tau), reaching across the box."""
+    from gflab.experiments.hierarchical import curve_samples
+    from gflab.problems.hierarchical import hierarchical
+
+    model = hierarchical(2, m=4)
+    points = curve_samples(model, 2.0)
+    level = model.levels[1]
+    across = points[points[:, 0] > 1.0]
+    for i in range(level.m):
+        top = 1.0 - i * level.spacing
+        assert np.any((across[:, 1] > top) & (across[:, 1] < top + level.offset))

@@ -75,7 +75,7 @@ CLAIMS: tuple[Claim, ...] = (
         threshold=0.93,
         predicted=0.95,
         quick={"d": 3, "eps": 0.05, "m": 150, "n_targets": 512},
-        full={"d": 3, "eps": 0.05, "m": 150, "n_targets": 10_000},
+        full={"d": 3, "eps": 0.05, "m": 150, "n_targets": 10_000, "picture": True},
     ),
     Claim(
         id="sphere-obstruction.every-zoo-model",

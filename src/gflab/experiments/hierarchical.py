@@ -18,6 +18,7 @@ smooth family in ``tests/dynamics/test_adiabatic.py`` (gap ~ 1/lambda^2).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,13 +30,14 @@ from gflab.console import progress_bar
 from gflab.dynamics.adiabatic import nearest_point_path
 from gflab.experiments.base import Experiment, Result, Spec
 from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
-from gflab.problems.hierarchical import Hierarchical, hierarchical, resolution
+from gflab.problems.hierarchical import LEAD, THETA, Hierarchical, Level, hierarchical, resolution
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 LANDED = 1e-5  # a stage lands its coordinate on the target to this accuracy
+Lift = Callable[[np.ndarray], np.ndarray]  # a segment's own parameter -> the root sigma
 
 
 class HierarchicalSpec(Spec):
@@ -47,6 +49,7 @@ class HierarchicalSpec(Spec):
     du: float = Field(1e-3, gt=0, le=0.05, description="continuation step in u")
     iterations: int = Field(16, ge=1, le=256, description="Newton steps per u step")
     chunk: int = Field(256, ge=1, le=100_000, description="targets per compiled batch (bounds memory)")
+    picture: bool = Field(False, description="draw the level curves of a coarse (m = 4) model, like the seed's Figs. 2-3")
     seed: int = Field(0, ge=0)
 
 
@@ -131,7 +134,10 @@ class HierarchicalExperiment(Experiment):
         )
         table["first_failed_stage"] = failed
         table["in_gap"] = gaps
-        return Result(metrics=metrics, table=table, figures={"final_distance": _distance_figure(distance, verdict, delta, spec)})
+        figures = {"final_distance": _distance_figure(distance, verdict, delta, spec)}
+        if spec.picture:
+            figures["hierarchy"] = hierarchy_figure(spec.d, spec.eps)
+        return Result(metrics=metrics, table=table, figures=figures)
 
 
 def _distance_figure(distance: np.ndarray, verdict: np.ndarray, delta: float, spec: HierarchicalSpec) -> Any:
@@ -152,4 +158,69 @@ def _distance_figure(distance: np.ndarray, verdict: np.ndarray, delta: float, sp
         title=f"hierarchical model, d = {spec.d}: {spec.n_targets} targets",
     )
     ax.legend(fontsize=8)
+    return fig
+
+
+def _flank_lift(level: Level, j: int, to_root: Lift) -> Lift:
+    """The next level's segment on the flank of tooth j of a level segment (t in [THETA, 1]
+    of tooth region j), as root sigma."""
+
+    def lift(s: np.ndarray) -> np.ndarray:
+        return to_root(LEAD + level.unit * (j + level.rho * (THETA + s * (1.0 - THETA))))
+
+    return lift
+
+
+def _sigma_grid(model: Hierarchical, per_segment: int) -> np.ndarray:
+    """sigma values dense on every segment of every level: level n + 1's segments are the
+    flanks of level n's teeth, a sigma interval ~(rho unit) times smaller per level (a grid
+    uniform in sigma alone would step over whole teeth)."""
+    own = np.linspace(0.0, 1.0, per_segment)
+    segments: list[Lift] = [lambda s: s]
+    grids = [own]
+    for level in model.levels[:-1]:
+        segments = [_flank_lift(level, j, to_root) for to_root in segments for j in range(level.m)]
+        grids += [lift(own) for lift in segments]
+    return np.unique(np.concatenate(grids))
+
+
+def curve_samples(model: Hierarchical, u: float, per_segment: int = 4001) -> np.ndarray:
+    """Points of Gamma_u on every level's segments (see :func:`_sigma_grid`)."""
+    sigma = jnp.asarray(_sigma_grid(model, per_segment))
+    return np.asarray(jax.vmap(lambda s: model.curve(jnp.asarray(u), s))(sigma))
+
+
+def hierarchy_figure(d: int, eps: float, m: int = 4) -> Any:
+    """The seed's Figures 2-3 for a coarse model (m children per split, so teeth show): the
+    level curves Gamma_u at the end of each stage's gathering and spreading, over the box and
+    the children of the first split."""
+    from matplotlib.patches import Rectangle
+
+    from gflab.plots import figure
+
+    model = hierarchical(d, m=m, eps=eps)
+    # From the first stage whose teeth rise into the box (before it the curve lies MU_ROOT below).
+    moments = [n + s for n in range(max(0, d - 2), model.n_stages) for s in (0.5, 1.0)]
+    level = model.levels[1] if model.n_stages > 1 else None
+    if d == 2:
+        fig, axes = figure(ncols=len(moments), width=3.0, height=3.4)
+        for ax, u in zip(np.atleast_1d(axes), moments, strict=True):
+            x = curve_samples(model, u)
+            ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=0.8, color="0.4"))
+            if level is not None:
+                for i in range(level.m):
+                    top = 1.0 - i * level.spacing
+                    ax.add_patch(Rectangle((0, top - level.width), 1, level.width, color="0.9", zorder=0))
+            ax.plot(x[:, 0], x[:, 1], lw=0.8)
+            ax.set(xlim=(-0.3, 1.15), ylim=(-0.3, 1.15), title=f"u = {u:g}", xlabel="x_0", ylabel="x_1", aspect="equal")
+        return fig
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(3.2 * len(moments), 3.4))
+    for j, u in enumerate(moments):
+        ax = fig.add_subplot(1, len(moments), j + 1, projection="3d")
+        x = curve_samples(model, u)
+        inside = np.all((x > -0.3) & (x < 1.2), axis=1)
+        ax.plot(*np.where(inside[:, None], x, np.nan).T[:3], lw=0.6)
+        ax.set(xlim=(-0.3, 1.2), ylim=(-0.3, 1.2), zlim=(-0.3, 1.2), title=f"u = {u:g}", xlabel="x_0", ylabel="x_1", zlabel="x_2")
     return fig
