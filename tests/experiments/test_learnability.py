@@ -42,13 +42,19 @@ def test_sphere_obstruction_locates_a_nonlearned_target() -> None:
 def test_hierarchical_experiment_blames_the_first_stage_that_failed() -> None:
     """Stage n must land x_{n+1 mod d} on the target (and, n >= 1, gather x_n to its child's
     tooth) by u = n + 0.99; a path that does so at every stage has no failed stage."""
-    from gflab.experiments.hierarchical import _tooth, first_failed_stage
+    from gflab.experiments.hierarchical import first_failed_stage
     from gflab.problems.hierarchical import hierarchical
 
     model = hierarchical(3)
     f = np.array([[0.63696, 0.26979, 0.04097]])
     good = np.array(
-        [[[-0.09, f[0, 1], -3.0], [-0.06, _tooth(model, 1, f[:, 1])[0], f[0, 2]], [f[0, 0], 0.0, _tooth(model, 2, f[:, 2])[0]]]]
+        [
+            [
+                [-0.09, f[0, 1], -3.0],
+                [-0.06, model.levels[1].tooth_of(f[:, 1])[0], f[0, 2]],
+                [f[0, 0], 0.0, model.levels[2].tooth_of(f[:, 2])[0]],
+            ]
+        ]
     )
     good[0, 2, 1] = good[0, 1, 1]
     assert first_failed_stage(model, f, good)[0] == -1

@@ -86,16 +86,10 @@ def test_the_adiabatic_path_fixes_one_coordinate_per_stage() -> None:
     point = np.asarray(path["point"])
     at = lambda u: point[int(np.searchsorted(np.asarray(us), u))]  # noqa: E731
 
-    def tooth(level_index: int, x: float) -> float:
-        """x_c of the tooth of the child holding x (teeth sit tau above their child)."""
-        level = levels[level_index]
-        child = int((1.0 - x) // level.spacing)
-        return 1.0 - child * level.spacing + level.offset
-
     assert at(0.99)[1] == pytest.approx(target[1], abs=1e-6)  # stage 0 fixes x_1
-    assert at(1.99)[1] == pytest.approx(tooth(1, target[1]), abs=2 * levels[1].drift)  # x_1: own child
+    assert at(1.99)[1] == pytest.approx(levels[1].tooth_of(target[1]), abs=2 * levels[1].drift)  # x_1: own child
     assert at(1.99)[2] == pytest.approx(target[2], abs=1e-6)  # stage 1 fixes x_2
-    assert at(2.99)[2] == pytest.approx(tooth(2, target[2]), abs=2 * levels[2].drift)  # x_2: own child
+    assert at(2.99)[2] == pytest.approx(levels[2].tooth_of(target[2]), abs=2 * levels[2].drift)  # x_2: own child
     assert at(2.99)[0] == pytest.approx(target[0], abs=1e-6)  # stage 2 fixes x_0
     assert float(path["distance"][-1]) < resolution(levels, 3)
     assert np.all(np.asarray(path["rate"]) > 0)

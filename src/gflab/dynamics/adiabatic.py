@@ -34,8 +34,8 @@ def _relax(curve: Curve, target: jax.Array, u: jax.Array, sigma: jax.Array, iter
     halvings = 0.25 ** jnp.arange(20.0)
 
     def newton(s: jax.Array, _: None) -> tuple[jax.Array, None]:
-        point, speed = jax.jvp(lambda s: curve(u, s), (s,), (jnp.ones_like(s),))
-        bend = jax.jvp(lambda s: jax.jvp(lambda s: curve(u, s), (s,), (jnp.ones_like(s),))[1], (s,), (jnp.ones_like(s),))[1]
+        one = jnp.ones_like(s)
+        (point, speed), (_, bend) = jax.jvp(lambda q: jax.jvp(lambda p: curve(u, p), (q,), (one,)), (s,), (one,))
         r = point - target
         speed2 = speed @ speed
         slope, curvature = r @ speed, speed2 + r @ bend  # L_sigma, L_sigma_sigma
@@ -62,8 +62,8 @@ def nearest_point_path(
     """The slow path for one target: at every u of the grid ``us`` (increasing), the nearest
     point followed from the previous one. ``sigma_start`` is relaxed (uncapped) at us[0].
 
-    At the last u, v relaxes completely (16 x ``iterations``). Returns per grid point: ``sigma``, ``point`` Gamma(u, sigma), ``distance`` |Gamma - f|,
-    ``tangential`` (Gamma - f) . t (unit tangent t; 0 on the branch), ``rate`` du/dt =
+    At the last u, v relaxes completely (16 x ``iterations``). Returns per grid point:
+    ``sigma``, ``point`` Gamma(u, sigma), ``distance`` |Gamma - f|, ``tangential`` (Gamma - f) . t (unit tangent t; 0 on the branch), ``rate`` du/dt =
     -(Gamma - f) . dGamma/du (u stalls where it is <= 0 with the distance > 0).
     """
     sigma0 = _relax(curve, target, us[0], jnp.asarray(sigma_start, dtype=jnp.float64), 4 * iterations, 1e300)

@@ -32,11 +32,10 @@ def _negative_gradient(t: Any, y: Any, problem: AbstractProblem) -> Any:
     return jax.tree.map(jnp.negative, problem.gradient(y))
 
 
-def _loss_and_negative_gradient(y: Any, problem: AbstractProblem) -> tuple[Any, tuple[jax.Array, Any]]:
-    """``(k, aux)`` for :func:`explicit_rk_step`: k = -grad L(y), aux = (L(y), k)."""
+def _negative_gradient_and_loss(y: Any, problem: AbstractProblem) -> tuple[Any, jax.Array]:
+    """``(-grad L(y), L(y))`` in one pass: the vector field with the loss as its aux."""
     value, grad = problem.value_and_gradient(y)
-    k = jax.tree.map(jnp.negative, grad)
-    return k, (value, k)
+    return jax.tree.map(jnp.negative, grad), value
 
 
 def _rms(tree: Any) -> jax.Array:
@@ -87,7 +86,7 @@ class GradientFlow(AbstractDynamics):
 
     def init(self, problem: AbstractProblem, y0: Any) -> dict[str, Any]:
         t0 = jnp.zeros(())
-        f0 = _negative_gradient(t0, y0, problem)
+        f0, loss0 = _negative_gradient_and_loss(y0, problem)
         # Initial step: Hairer, Norsett & Wanner (1993), II.4, first part of the heuristic.
         scale = jax.tree.map(lambda y: self.atol + self.rtol * jnp.abs(y), y0)
         d0 = _rms(jax.tree.map(jnp.divide, y0, scale))
@@ -101,7 +100,7 @@ class GradientFlow(AbstractDynamics):
             solver_state: tuple[jax.Array, Any] = (jnp.array(False), f0)
         else:
             # gflab's explicit step carries (L(y), -grad L(y)) from its last stage.
-            solver_state = (problem.loss(y0), f0)
+            solver_state = (loss0, f0)
         controller_state = (jnp.ones(()), jnp.ones(()), jnp.array(False))
         return {"y": y0, "t": t0, "h": h0, "solver": solver_state, "controller": controller_state}
 
@@ -118,8 +117,8 @@ class GradientFlow(AbstractDynamics):
             y1, y_error, _, solver_state, _ = solver.step(term, t0, t1, state["y"], problem, state["solver"], False)
         else:
             assert isinstance(solver, dfx.AbstractRungeKutta) and isinstance(solver.tableau, dfx.ButcherTableau)
-            y1, y_error, (loss1, f1) = explicit_rk_step(
-                solver.tableau, lambda t, y: _loss_and_negative_gradient(y, problem), t0, state["y"], state["solver"][1], h_eff
+            y1, y_error, f1, loss1 = explicit_rk_step(
+                solver.tableau, lambda t, y: _negative_gradient_and_loss(y, problem), t0, state["y"], state["solver"][1], h_eff
             )
             solver_state = (loss1, f1)
         keep, next_t0, next_t1, _, controller_state, _ = controller.adapt_step_size(

@@ -41,8 +41,9 @@ def _combine(base: Any, h: jax.Array, weights: Any, ks: list[Any]) -> Any:
 
 def explicit_rk_step(
     tableau: dfx.ButcherTableau, f: Callable[[jax.Array, Any], tuple[Any, Any]], t0: jax.Array, y0: Any, f0: Any, h: jax.Array
-) -> tuple[Any, Any, Any]:
-    """``(y1, error estimate, aux(t1, y1))`` of one step of size h from (t0, y0), f0 = k(t0, y0).
+) -> tuple[Any, Any, Any, Any]:
+    """``(y1, error estimate, k(t1, y1), aux(t1, y1))`` of one step of size h from (t0, y0),
+    f0 = k(t0, y0).
 
     ``f(t, y)`` returns ``(k, aux)``: the vector field and what the caller wants at y1 (the
     last stage's aux; the others are dead code to XLA), e.g. the loss with the gradient.
@@ -55,4 +56,4 @@ def explicit_rk_step(
         y_stage = _combine(y0, h, a_row, ks)
         k, aux = f(t0 + float(c) * h, y_stage)
         ks.append(k)
-    return y_stage, _combine(None, h, tableau.b_error, ks), aux
+    return y_stage, _combine(None, h, tableau.b_error, ks), ks[-1], aux

@@ -53,13 +53,6 @@ class HierarchicalSpec(Spec):
     seed: int = Field(0, ge=0)
 
 
-def _tooth(model: Hierarchical, stage: int, x: np.ndarray) -> np.ndarray:
-    """x_c of the tooth of the child holding x (teeth sit tau above their child)."""
-    level = model.levels[stage]
-    child = np.floor((1.0 - x) / level.spacing)
-    return 1.0 - child * level.spacing + level.offset
-
-
 def first_failed_stage(model: Hierarchical, targets: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Per target, the first stage n whose gathering (x_n to its child's tooth, n >= 1) or
     landing (x_{n+1 mod d} on f) did not hold at u = n + 0.99; -1 when every stage did.
@@ -68,7 +61,7 @@ def first_failed_stage(model: Hierarchical, targets: np.ndarray, points: np.ndar
     for n, level in reversed(list(enumerate(model.levels))):
         ok = np.abs(points[:, n, level.k] - targets[:, level.k]) < LANDED
         if n >= 1:
-            ok &= np.abs(points[:, n, level.c] - _tooth(model, n, targets[:, level.c])) < 2 * level.drift
+            ok &= np.abs(points[:, n, level.c] - level.tooth_of(targets[:, level.c])) < 2 * level.drift
         failed = np.where(~ok, n, failed)
     return failed
 
@@ -107,10 +100,7 @@ class HierarchicalExperiment(Experiment):
                     advance(count)
         verdict = np.where(~np.isfinite(distance), 3, np.where(stalled, 1, np.where(distance < delta, 0, 2)))
         failed = first_failed_stage(model, targets, points)
-        gaps = np.zeros(spec.n_targets, bool)
-        for level in model.levels[1:]:
-            within = (1.0 - targets[:, level.c]) % level.spacing
-            gaps |= within > level.width
+        gaps = np.any([level.in_gap(targets[:, level.c]) for level in model.levels[1:]], axis=0)
         metrics: dict[str, Any] = {
             "d": spec.d,
             "n_stages": model.n_stages,

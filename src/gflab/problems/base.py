@@ -49,6 +49,6 @@ class AbstractProblem(eqx.Module):
 
     def loss_and_grad_norm(self, params: Params) -> tuple[jax.Array, jax.Array]:
         """``(L, |grad L|)``: what stop rules and verdicts are made of."""
-        value, grad = self.loss(params), self.gradient(params)
+        value, grad = self.value_and_gradient(params)
         leaves = jax.tree_util.tree_leaves(grad)
         return value, jnp.sqrt(sum(jnp.sum(g**2) for g in leaves))

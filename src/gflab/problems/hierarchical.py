@@ -136,6 +136,16 @@ class Level:
     height: float  # tooth height T_n at the tip (in x_k)
     drift: float  # final drift H_n (in x_c, towards the children)
 
+    def tooth_of(self, x: np.ndarray) -> np.ndarray:
+        """x_c of the tooth of the child holding x_c = x (stages n >= 1: teeth sit tau above
+        their child, children counted down from the box's top)."""
+        child = np.floor((1.0 - x) / self.spacing)
+        return 1.0 - child * self.spacing + self.offset
+
+    def in_gap(self, x: np.ndarray) -> np.ndarray:
+        """Whether x_c = x lies in a gap between children (stages n >= 1)."""
+        return (1.0 - x) % self.spacing > self.width
+
     @property
     def unit(self) -> float:
         return (1.0 - 2 * LEAD) / self.m
