@@ -31,6 +31,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--t1", type=float, default=100.0)
     p.add_argument("--devices", type=int, default=0, help="XLA host devices (0: one per core)")
     p.add_argument("--slots", type=int, default=512)
+    p.add_argument("--round-steps", type=int, default=32)
     p.add_argument("--no-refill", action="store_true")
     p.add_argument("--skip-baselines", action="store_true")
     return p.parse_args()
@@ -79,7 +80,7 @@ def main() -> None:
             over=lambda p: p.target,
             stop=Stop(tol=TOL, gtol=GTOL),
             slots=args.slots,
-            round_steps=10**9 if args.no_refill else 32,  # 10^9: a slot set runs until all its members stop
+            round_steps=10**9 if args.no_refill else args.round_steps,  # 10^9: a slot set runs until all its members stop
         )
 
     traj = run_gflab()

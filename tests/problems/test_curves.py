@@ -70,3 +70,26 @@ def test_gradient_matches_finite_differences(name: str, w: list[float], f: list[
         assert abs(float(fd) - grad[i]) < 1e-6 * (1 + abs(grad[i]))
     assert float(problem.loss(w0)) >= 0.0
     assert np.isfinite(grad).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    zoo=st.sampled_from(ZOO),
+    w=st.lists(st.floats(-20.0, 20.0), min_size=3, max_size=3),
+    f=st.lists(st.floats(-1.0, 1.0), min_size=4, max_size=4),
+)
+def test_closed_form_loss_and_gradient_match_autodiff(zoo: tuple[str, int, int | None], w: list[float], f: list[float]) -> None:
+    """The models' Jacobians (trig and sin-curve by hand, with fastmath.sincos) against
+    autodiff through jnp.sin."""
+    name, d, W = zoo
+    model = make_model(name, d=d, W=W, seed=4)
+    problem = CurveFit(model=model, target=jnp.asarray(f[:d]))
+    w0 = jnp.asarray(w[: model.W])
+    value, jacobian = model.value_and_jacobian(w0)
+    np.testing.assert_allclose(value, model(w0), rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(jacobian, jax.jacfwd(model)(w0), rtol=1e-13, atol=1e-13)
+    loss, grad = problem.value_and_gradient(w0)
+    auto_loss, auto_grad = jax.value_and_grad(problem.loss)(w0)
+    np.testing.assert_allclose(loss, auto_loss, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(grad, auto_grad, rtol=1e-12, atol=1e-13)
+    np.testing.assert_array_equal(problem.gradient(w0), grad)

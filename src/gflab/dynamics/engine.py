@@ -248,7 +248,8 @@ def run_ensemble(
     carry: Any = {
         "batched": rows_of(first_b),
         "state": rows_of(state_shape),
-        "buf": {k: np.zeros((total, len(ts)) + v.shape[1:], v.dtype) for k, v in obs_shape.items()},
+        # No save times: no buffers (an empty output's sharding would differ from its input's).
+        "buf": {k: np.zeros((total, len(ts)) + v.shape[1:], v.dtype) for k, v in obs_shape.items()} if len(ts) else {},
         "j": np.zeros(total, np.int64),
         "active": np.zeros(total, bool),
         "steps": np.zeros(total, np.int64),
@@ -263,6 +264,7 @@ def run_ensemble(
         name: np.zeros(n, dtype)
         for name, dtype in [("loss", float), ("gnorm", float), ("t", float), ("steps", np.int64), ("reason", np.int64)]
     }
+    carry = jax.device_put(carry, by_slot)  # once: later rounds' carry is already in place
     owner = np.full(total, -1)
     active = np.zeros(total, bool)
     next_row = 0
@@ -277,7 +279,7 @@ def run_ensemble(
         next_row += len(free)
         new_b = jax.tree.map(lambda a, rows=rows: a[rows], batched_rows)
         new_y = jax.tree.map(lambda a, rows=rows: a[rows], y0_rows)
-        carry, fresh_d, new_b, new_y = jax.device_put((carry, fresh, new_b, new_y), by_slot)
+        fresh_d, new_b, new_y = jax.device_put((fresh, new_b, new_y), by_slot)
         carry = _advance(shared, dynamics, stop, ts_dev, carry, fresh_d, new_b, new_y, round_steps, observe, mesh)
         active = np.asarray(carry["active"])
         done = (owner >= 0) & ~active
