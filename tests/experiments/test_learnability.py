@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from gflab.errors import BadInput
 from gflab.experiments import get_experiment
 
 
@@ -72,6 +74,27 @@ def test_hierarchical_experiment_on_a_few_targets() -> None:
     assert sum(v["count"] for v in fractions.values()) == 6
     assert metrics["delta_N"] < 1e-2 and abs(metrics["gap_measure"] - 0.05) < 1e-12
     assert fractions["learned"]["count"] >= 4  # 96% of 512 measured; 6 targets: at least 4 (p ~ 0.999)
+    by_stage = metrics["by_stage"]
+    assert [row["N"] for row in by_stage] == [1, 2, 3]
+    assert by_stage[0]["delta_N"] > by_stage[1]["delta_N"] > by_stage[2]["delta_N"] == metrics["delta_N"]
+    assert by_stage[2]["within_delta_N"]["count"] >= fractions["learned"]["count"]  # learned: within, and no stall
+
+
+def test_hierarchical_sphere_targets_lie_on_the_sphere() -> None:
+    from gflab.experiments.hierarchical import HierarchicalSpec, draw_targets, in_gaps
+    from gflab.problems.hierarchical import hierarchical
+
+    targets = draw_targets(HierarchicalSpec(d=4, targets="sphere", radius=0.25, n_targets=50), hierarchical(4))
+    np.testing.assert_allclose(np.linalg.norm(targets[:, :3] - 0.5, axis=1), 0.25, rtol=1e-12)
+    np.testing.assert_array_equal(targets[:, 3], 0.5)
+    model = hierarchical(3)
+    for only_gaps in (False, True):
+        targets = draw_targets(HierarchicalSpec(d=3, targets="sphere", radius=0.25, n_targets=50, in_gaps=only_gaps), model)
+        np.testing.assert_allclose(np.linalg.norm(targets - 0.5, axis=1), 0.25, rtol=1e-12)
+        assert in_gaps(model, targets).all() if only_gaps else not in_gaps(model, targets).all()
+    with pytest.raises(BadInput) as info:
+        get_experiment("hierarchical").validate({"d": 2, "targets": "sphere"})
+    assert info.value.field == "hierarchical.targets"
 
 
 def test_hierarchy_picture_resolves_the_first_split() -> None:

@@ -74,8 +74,23 @@ CLAIMS: tuple[Claim, ...] = (
         relation=">=",
         threshold=0.93,
         predicted=0.95,
-        quick={"d": 3, "eps": 0.05, "m": 150, "n_targets": 512},
-        full={"d": 3, "eps": 0.05, "m": 150, "n_targets": 10_000, "picture": True},
+        quick={"d": 3, "eps": 0.05, "m": 150, "targets": "box", "n_targets": 512},
+        full={"d": 3, "eps": 0.05, "m": 150, "targets": "box", "n_targets": 10_000, "picture": True},
+    ),
+    Claim(
+        id="hierarchical.sphere-obstruction",
+        experiment="hierarchical",
+        statement="Theorem 4 on Theorem 6's model: a 2-sphere of targets (radius 0.3 about the centre of [0,1]^3) "
+        "holds a target that the hierarchical model (d = 3, N = 3, m = 150, eps = 0.05) does not learn; searched "
+        "among the sphere's lattice targets that lie in the design's gaps, in the adiabatic limit (count of "
+        "non-learned targets found)",
+        paper=yarotsky.PAPER + ", Thm. 4 and Thm. 6",
+        measured="sphere.non_learned",
+        relation=">=",
+        threshold=1.0,
+        predicted=1.0 if yarotsky.sphere_has_nonlearnable_target(2, 3) else 0.0,
+        quick={"d": 3, "eps": 0.05, "m": 150, "targets": "sphere", "radius": 0.3, "in_gaps": True, "n_targets": 128},
+        full={"d": 3, "eps": 0.05, "m": 150, "targets": "sphere", "radius": 0.3, "in_gaps": True, "n_targets": 1_000},
     ),
     Claim(
         id="sphere-obstruction.every-zoo-model",

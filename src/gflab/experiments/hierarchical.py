@@ -11,6 +11,12 @@ is attributed to the first stage that did not do its job: stage n gathers its sp
 coordinate x_n to the tooth of the target's child (n >= 1) and lands the tooth direction
 x_{n+1 mod d} on the target.
 
+Per stage N = 1..n_stages the run also reports delta_N of the first N levels and the fraction
+of targets within it at the end of stage N (``by_stage``, figure ``stages``: Theorem 6's
+"delta_N falls, the learned fraction stays >= 1 - eps"). ``targets = sphere`` puts the
+targets on a 2-sphere about the box's centre (Theorem 4's obstruction on this model);
+``in_gaps`` keeps only targets in the design's gaps, where the non-learned ones are.
+
 The finite-lambda flow is not run here: its fast variable needs absolute tolerances on
 sigma near float64's limit (issue-5 notes); the limit is checked against the flow on a
 smooth family in ``tests/dynamics/test_adiabatic.py`` (gap ~ 1/lambda^2).
@@ -19,17 +25,19 @@ smooth family in ``tests/dynamics/test_adiabatic.py`` (gap ~ 1/lambda^2).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from gflab._jax import jax_module
 from gflab.console import progress_bar
 from gflab.dynamics.adiabatic import nearest_point_path
+from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result, Spec
-from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
+from gflab.experiments.sphere_obstruction import sphere_points
+from gflab.measure.verdicts import VERDICT_NAMES, proportion, verdict_fractions
 from gflab.problems.hierarchical import LEAD, THETA, Hierarchical, Level, hierarchical, resolution
 
 jax_module()  # float64 and host devices, before JAX is first used
@@ -46,11 +54,47 @@ class HierarchicalSpec(Spec):
     m: int = Field(150, ge=2, le=1000, description="children per split")
     eps: float = Field(0.05, gt=0, lt=1, description="design eps: total gap measure")
     n_targets: int = Field(10_000, ge=1, le=1_000_000)
+    targets: Literal["box", "sphere"] = Field(
+        "box", description="uniform in [0, 1]^d, or a Fibonacci lattice on the 2-sphere of radius `radius` about the box's centre"
+    )
+    radius: float = Field(0.3, gt=0, le=0.5, description="radius of the sphere of targets (targets = sphere)")
+    in_gaps: bool = Field(False, description="keep only targets in the design's gaps (a search for the non-learned ones)")
     du: float = Field(1e-3, gt=0, le=0.05, description="continuation step in u")
     iterations: int = Field(16, ge=1, le=256, description="Newton steps per u step")
     chunk: int = Field(256, ge=1, le=100_000, description="targets per compiled batch (bounds memory)")
     picture: bool = Field(False, description="draw the level curves of a coarse (m = 4) model, like the seed's Figs. 2-3")
     seed: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _sphere_fits(self) -> HierarchicalSpec:
+        if self.targets == "sphere" and self.d < 3:
+            raise BadInput("targets", f"a 2-sphere of targets needs d >= 3 (got d = {self.d}); accepted for d = 2: box")
+        return self
+
+
+GAP_OVERSAMPLING = 200  # candidates per kept target when only gap targets are kept (gaps hold ~5%)
+
+
+def in_gaps(model: Hierarchical, targets: np.ndarray) -> np.ndarray:
+    """Targets whose split coordinate falls between two children at some level."""
+    return np.any([level.in_gap(targets[:, level.c]) for level in model.levels[1:]], axis=0)
+
+
+def draw_targets(spec: HierarchicalSpec, model: Hierarchical) -> np.ndarray:
+    """Uniform in [0, 1]^d, or on the 2-sphere of radius ``spec.radius`` about (1/2, ..., 1/2)
+    in the first three coordinates (Theorem 4's W-sphere for W = 2); with ``in_gaps`` the
+    first ``n_targets`` of an oversampled draw that lie in the gaps."""
+    count = spec.n_targets * (GAP_OVERSAMPLING if spec.in_gaps else 1)
+    if spec.targets == "sphere":
+        targets = 0.5 + spec.radius * sphere_points(2, spec.d, count)
+    else:
+        targets = np.asarray(jax.random.uniform(jax.random.key(spec.seed), (count, spec.d)))
+    if not spec.in_gaps:
+        return targets
+    kept = targets[in_gaps(model, targets)]
+    if len(kept) < spec.n_targets:
+        raise BadInput("n_targets", f"only {len(kept)} of {count} candidates lie in the gaps; ask for fewer")
+    return kept[np.linspace(0, len(kept) - 1, spec.n_targets).astype(int)]  # spread over the sphere's lattice
 
 
 def first_failed_stage(model: Hierarchical, targets: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -73,7 +117,7 @@ class HierarchicalExperiment(Experiment):
     def run(self, spec: HierarchicalSpec, *, progress: bool = False) -> Result:
         model = hierarchical(spec.d, spec.n_stages, m=spec.m, eps=spec.eps)
         delta = resolution(model.levels, spec.d)
-        targets = np.asarray(jax.random.uniform(jax.random.key(spec.seed), (spec.n_targets, spec.d)))
+        targets = draw_targets(spec, model)
         us = np.arange(0.05, model.n_stages, spec.du)
         checkpoints = np.searchsorted(us, np.arange(model.n_stages) + 0.99)
         path = jax.jit(
@@ -100,7 +144,10 @@ class HierarchicalExperiment(Experiment):
                     advance(count)
         verdict = np.where(~np.isfinite(distance), 3, np.where(stalled, 1, np.where(distance < delta, 0, 2)))
         failed = first_failed_stage(model, targets, points)
-        gaps = np.any([level.in_gap(targets[:, level.c]) for level in model.levels[1:]], axis=0)
+        # After stage n the model is exact to delta_{n+1}, the resolution of its first n + 1 levels.
+        deltas = [resolution(model.levels[: n + 1], spec.d) for n in range(model.n_stages)]
+        within = [np.linalg.norm(points[:, n] - targets, axis=1) < deltas[n] for n in range(model.n_stages)]
+        gaps = in_gaps(model, targets)
         metrics: dict[str, Any] = {
             "d": spec.d,
             "n_stages": model.n_stages,
@@ -114,7 +161,20 @@ class HierarchicalExperiment(Experiment):
             "learned_outside_gaps": float(np.mean(verdict[~gaps] == 0)) if (~gaps).any() else float("nan"),
             "first_failed_stage": {str(n): int(np.sum((failed == n) & (verdict != 0))) for n in range(model.n_stages)},
             "final_distance_median": float(np.median(distance)),
+            "by_stage": [
+                {"N": n + 1, "delta_N": deltas[n], "within_delta_N": proportion(int(within[n].sum()), len(targets))}
+                for n in range(model.n_stages)
+            ],
         }
+        if spec.targets == "sphere":
+            worst = int(np.nanargmax(np.where(np.isfinite(distance), distance, np.inf)))
+            metrics["sphere"] = {
+                "radius": spec.radius,
+                "non_learned": int(np.sum(verdict != 0)),
+                "non_learned_in_gaps": int(np.sum((verdict != 0) & gaps)),
+                "worst_target": targets[worst].tolist(),
+                "worst_distance": float(distance[worst]),
+            }
         table = pd.DataFrame(
             {
                 **{f"f{i}": targets[:, i] for i in range(spec.d)},
@@ -124,7 +184,10 @@ class HierarchicalExperiment(Experiment):
         )
         table["first_failed_stage"] = failed
         table["in_gap"] = gaps
-        figures = {"final_distance": _distance_figure(distance, verdict, delta, spec)}
+        figures = {
+            "final_distance": _distance_figure(distance, verdict, delta, spec),
+            "stages": _stages_figure(metrics["by_stage"], spec),
+        }
         if spec.picture:
             figures["hierarchy"] = hierarchy_figure(spec.d, spec.eps)
         return Result(metrics=metrics, table=table, figures=figures)
@@ -148,6 +211,30 @@ def _distance_figure(distance: np.ndarray, verdict: np.ndarray, delta: float, sp
         title=f"hierarchical model, d = {spec.d}: {spec.n_targets} targets",
     )
     ax.legend(fontsize=8)
+    return fig
+
+
+def _stages_figure(by_stage: list[dict[str, Any]], spec: HierarchicalSpec) -> Any:
+    """delta_N and the fraction of targets within delta_N after each stage N (Theorem 6: the
+    first falls, the second stays at least 1 - eps)."""
+    from gflab.plots import figure
+
+    fig, (left, right) = figure(ncols=2)
+    stages = [row["N"] for row in by_stage]
+    left.semilogy(stages, [row["delta_N"] for row in by_stage], "o-")
+    left.set(xlabel="stage N", ylabel="delta_N", title="resolution after stage N", xticks=stages)
+    share = [row["within_delta_N"] for row in by_stage]
+    low = [row["fraction"] - row["low"] for row in share]
+    high = [row["high"] - row["fraction"] for row in share]
+    right.errorbar(stages, [row["fraction"] for row in share], yerr=[low, high], fmt="o-", capsize=3)
+    right.axhline(1 - spec.eps, color="k", ls="--", lw=1, label="1 - eps")
+    right.set(
+        xlabel="stage N",
+        ylabel="fraction within delta_N",
+        title=f"{spec.n_targets} targets ({spec.targets}{', gaps only' if spec.in_gaps else ''})",
+        xticks=stages,
+    )
+    right.legend(fontsize=8)
     return fig
 
 
