@@ -48,6 +48,10 @@ LANDED = 1e-5  # a stage lands its coordinate on the target to this accuracy
 Lift = Callable[[np.ndarray], np.ndarray]  # a segment's own parameter -> the root sigma
 
 
+GAP_OVERSAMPLING = 200  # candidates per kept target when only gap targets are kept (gaps hold ~5%)
+MAX_GAP_TARGETS = 20_000  # bounds the candidates' memory (4e6 x d floats)
+
+
 class HierarchicalSpec(Spec):
     d: int = Field(3, ge=2, le=4, description="target dimension (d = 5 needs sigma below float64's resolution)")
     n_stages: int | None = Field(None, ge=1, le=4, description="stages N (default d)")
@@ -69,10 +73,11 @@ class HierarchicalSpec(Spec):
     def _sphere_fits(self) -> HierarchicalSpec:
         if self.targets == "sphere" and self.d < 3:
             raise BadInput("targets", f"a 2-sphere of targets needs d >= 3 (got d = {self.d}); accepted for d = 2: box")
+        if self.in_gaps and self.n_targets > MAX_GAP_TARGETS:
+            raise BadInput(
+                "n_targets", f"at most {MAX_GAP_TARGETS} with in_gaps (each is searched among {GAP_OVERSAMPLING} candidates)"
+            )
         return self
-
-
-GAP_OVERSAMPLING = 200  # candidates per kept target when only gap targets are kept (gaps hold ~5%)
 
 
 def in_gaps(model: Hierarchical, targets: np.ndarray) -> np.ndarray:
