@@ -172,7 +172,7 @@ class HierarchicalExperiment(Experiment):
             ],
         }
         if spec.targets == "sphere":
-            worst = int(np.nanargmax(np.where(np.isfinite(distance), distance, np.inf)))
+            worst = int(np.argmax(np.where(np.isfinite(distance), distance, np.inf)))  # a diverged target first
             metrics["sphere"] = {
                 "radius": spec.radius,
                 "non_learned": int(np.sum(verdict != 0)),

@@ -26,29 +26,23 @@ tooth and bottoms out (the watershed) in the gap on the child's far side:
 - *drift* H_n(u): from then on the tooth moves slowly towards its child, which keeps the
   distance strictly decreasing (u never stalls) without moving anything along k.
 After the last stage every coordinate but the last tooth's is known to within the child
-width plus the tooth offset: that is the resolution delta_N.
+width plus the tooth offset: the resolution delta_N.
 
 **Parametrisation** (hand-written: no library builds such curves). Gamma is C^1 in
 (u, sigma) (tested), its blends C^2 (quintic smoothsteps, corners whose slope follows a
-cubic smoothstep, lead-in/out speeds joining with zero acceleration), and its speed |dGamma/dsigma| vanishes nowhere the nearest point has to pass
-(a zero-speed point is a stationary point of the v-flow it cannot cross). Lessons measured
-while building it (issue 5 note): (i) positions run at *uniform* speed along each segment
--- a slow stretch (short in space, long in sigma) relaxes v too slowly for the nearest
-point to cross it; (ii) flanks are vertical (x_c flat along them) -- a flank tilted by
-omega/T shifts the nearest point along it by (offset in x_c) x tilt, enough to land a
-target in the wrong child; (iii) a tooth's flank is exactly the next level's segment
-(tooth profile and ramp compensate), and each level's offsets vanish with zero slope at
-its box's ends.
+cubic smoothstep, lead-in/out speeds joining with zero acceleration), and its speed
+|dGamma/dsigma| vanishes nowhere the nearest point has to pass (a zero-speed point is a
+stationary point of the v-flow it cannot cross). Lessons measured while building it
+(issue 5 note): (i) positions run at *uniform* speed along each segment -- a slow stretch
+(short in space, long in sigma) relaxes v too slowly for the nearest point to cross it;
+(ii) flanks are vertical (x_c flat along them) -- a flank tilted by omega/T shifts the
+nearest point along it by (offset in x_c) x tilt, enough to land a target in the wrong
+child; (iii) a tooth's flank is exactly the next level's segment (tooth profile and ramp
+compensate), and each level's offsets vanish with zero slope at its box's ends.
 
-Status (session 5): in the adiabatic limit (:mod:`gflab.dynamics.adiabatic`, the nearest point
-followed in u) d = 3 learns 94-96% of uniform targets to within delta_N = 0.0093 (experiment
-``hierarchical``); the failures are mostly targets within ~0.03 of x_1's ends (stage 0's
-landing near the lead-in/out of level 1) and gap targets. The finite-lambda flow is not
-usable yet: the blends used to be only C^1, and at the tip Gamma's second derivative in
-sigma jumped (L_sigma,sigma / |Gamma_sigma|^2 from 2e3 to 8e4), so holding the nearest point
-needed |sigma - sigma*| < 1e-11 and implicit steps collapsed. The blends are now C^2, but the
-deeper levels still occupy ~1e-10 of the sigma interval, so an integrator in t needs absolute
-tolerances on sigma near float64's limit.
+Status: learns 94-96% of uniform targets of [0, 1]^3 to within delta_N in the adiabatic
+limit (experiment ``hierarchical``); at finite lambda the deeper levels' ~1e-10 share of the
+sigma interval asks tolerances near float64's limit of an integrator in t (issue-5 notes).
 """
 
 from __future__ import annotations
