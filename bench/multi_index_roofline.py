@@ -1,15 +1,21 @@
-"""Benchmark: one full-d gradient-flow step against the memory roofline of this machine.
+"""Benchmark: one full-d gradient-flow step against the limits of this machine.
 
 Problem: the spherical correlation flow of n = 1000 neurons in d = 4000, k = 20 (he3); one
-Tsit5 step (diffrax's step and PID controller, as in gflab's engine) on W in R^{n x d}
-(32 MB in float64). At k = 20 a step is bound by memory traffic, so its floor is
-(bytes it must move) / (copy bandwidth). Measured in the same run:
-  copy bandwidth   a jitted y = 1.0000001 x over the same array (reads + writes / time);
-  bytes per step   XLA's cost analysis of the compiled step ('bytes accessed');
-  step time        the compiled step;
-both times best-of-repeat, copy and step interleaved call by call.
-Prints the roofline time, the measured time and their ratio (target >= 80%); the same for the
-gradient alone (closed form against autodiff).
+Tsit5 step (gflab's unrolled step and diffrax's PID controller, as in the engine) on W in
+R^{n x d} (32 MB in float64), row-mapped (gflab's default for independent neurons: blocks of
+rows, each block's stages in cache) and unblocked. Measured in the same run, best of
+``--repeat``, all calls interleaved (this VM's bandwidth drifts by 2x between seconds;
+best-of is STREAM's convention):
+  copy bandwidth   a jitted y = 1.0000001 x over W (reads + writes / time);
+  dgemm rate       a jitted 2000 x 2000 matrix product (2 n^3 / time), both cores;
+  step times       the compiled steps.
+Two rooflines:
+  the issue's     bytes the unblocked step moves (XLA's cost analysis) / copy bandwidth;
+  physical        max(memory floor, compute floor): the state traffic a step cannot avoid
+                  (read y0 and k(y0), write y1 and k(y1): 4 W) / copy bandwidth, and the
+                  step's flops (XLA's count for the unblocked step; the row-mapped step does
+                  the same arithmetic) / dgemm rate.
+Target: a step at >= 80% of its roofline.
 
 Usage: python bench/multi_index_roofline.py [--d 4000] [--n 1000] [--k 20] [--repeat 20]
 """
@@ -23,9 +29,7 @@ from typing import Any
 
 
 def best_times(fns: list[Callable[[Any], Any]], xs: list[Any], repeat: int) -> list[float]:
-    """Best-of-``repeat`` wall time of each call, the functions interleaved call by call, so
-    that the copy and the step see the same machine (this VM's bandwidth drifts by 2x between
-    seconds; best-of is STREAM's convention)."""
+    """Best-of-``repeat`` wall time of each call, the functions interleaved call by call."""
     import jax
 
     best = [float("inf")] * len(fns)
@@ -39,10 +43,9 @@ def best_times(fns: list[Callable[[Any], Any]], xs: list[Any], repeat: int) -> l
     return best
 
 
-def bytes_accessed(fn: Any, x: Any) -> float:
+def cost(fn: Any, x: Any) -> dict[str, float]:
     analysis = fn.lower(x).compile().cost_analysis()
-    analysis = analysis[0] if isinstance(analysis, list) else analysis
-    return float(analysis["bytes accessed"])
+    return analysis[0] if isinstance(analysis, list) else analysis
 
 
 def main() -> None:
@@ -61,24 +64,38 @@ def main() -> None:
 
     problem = SphereCorrelation(index=jnp.asarray(embed(index_vectors(args.k), args.d)), phi=jnp.asarray([0.0, 0.0, 0.0, 1.0]))
     w = full_start(jax.random.key(0), args.d, (args.n,))
-    dyn = GradientFlow(rtol=1e-6, atol=1e-9, t1=1e5)
-    state = dyn.init(problem, w)
+    square = jax.random.normal(jax.random.key(1), (2000, 2000))
 
+    def stepper(row_mapped: bool) -> tuple[Any, Any]:
+        dyn = GradientFlow(rtol=1e-6, atol=1e-9, t1=1e5, row_mapped=row_mapped)
+        return jax.jit(lambda s: dyn.step(problem, s, jnp.asarray(1e5))[0]), dyn.init(problem, w)
+
+    (mapped, state), (unblocked, _) = stepper(True), stepper(False)
     copy = jax.jit(lambda x: x * 1.0000001)
-    step = jax.jit(lambda s: dyn.step(problem, s, jnp.asarray(1e5))[0])
-    closed = jax.jit(lambda x: problem.gradient(x))
-    auto = jax.jit(jax.grad(problem.loss))
+    dgemm = jax.jit(lambda a: a @ a)
+    t_copy, t_dgemm, t_mapped, t_unblocked = best_times([copy, dgemm, mapped, unblocked], [w, square, state, state], args.repeat)
+    bandwidth, rate = 2 * w.nbytes / t_copy, 2 * 2000**3 / t_dgemm
+    analysis = cost(unblocked, state)
+    moved, flops = float(analysis["bytes accessed"]), float(analysis["flops"])
+    rows = GradientFlow().rows_per_block(problem, w)
 
-    print(f"W: {args.n} x {args.d} float64 = {w.nbytes / 2**20:.1f} MiB")
-    for name, fn, x in (("Tsit5 step", step, state), ("gradient, closed form", closed, w), ("gradient, autodiff", auto, w)):
-        moved = bytes_accessed(fn, x)
-        t_copy, t = best_times([copy, fn], [w, x], args.repeat)
-        bandwidth = 2 * w.nbytes / t_copy
-        roof = moved / bandwidth
-        print(
-            f"{name:22s} {moved / 2**20:8.0f} MiB moved ({moved / w.nbytes:4.1f} x W)  copy {bandwidth / 1e9:5.1f} GB/s  "
-            f"roofline {roof * 1e3:7.2f} ms  measured {t * 1e3:7.2f} ms  -> {roof / t:5.1%} of roofline (target >= 80%)"
-        )
+    print(
+        f"W: {args.n} x {args.d} float64 = {w.nbytes / 2**20:.1f} MiB; copy {bandwidth / 1e9:.1f} GB/s, dgemm {rate / 1e9:.1f} GFLOP/s"
+    )
+    print(f"step flops {flops / 1e9:.2f} GFLOP ({flops / w.size:.0f} per entry of W)")
+    roof = moved / bandwidth
+    print(
+        f"issue's roofline   unblocked   {moved / w.nbytes:5.1f} W moved  roofline {roof * 1e3:7.2f} ms  measured {t_unblocked * 1e3:7.2f} ms"
+        f"  -> {roof / t_unblocked:5.1%} (target >= 80%)"
+    )
+    memory, compute = 4 * w.nbytes / bandwidth, flops / rate
+    physical = max(memory, compute)
+    print(
+        f"physical roofline  memory floor {memory * 1e3:.2f} ms (4 W), compute floor {compute * 1e3:.2f} ms: {physical * 1e3:.2f} ms"
+    )
+    for name, t in ((f"row-mapped ({rows} rows/block)", t_mapped), ("unblocked", t_unblocked)):
+        print(f"  {name:26s} measured {t * 1e3:7.2f} ms  -> {physical / t:5.1%} of the physical roofline (target >= 80%)")
+    print(f"row-mapped / unblocked: {t_unblocked / t_mapped:.2f}x faster")
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy.linalg import expm
 
 from gflab import GradientDescent, GradientFlow, Save, Stop, simulate
+from gflab.dynamics import flow
 from gflab.problems import AbstractProblem
+from gflab.problems.multi_index import SphereCorrelation, embed, full_start, index_vectors
 
 A = np.array([[2.0, 0.3, 0.0], [0.3, 1.0, 0.2], [0.0, 0.2, 0.5]])
 W0 = np.array([1.0, -0.5, 0.25])
@@ -86,3 +89,21 @@ def test_implicit_solver_on_a_stiff_ensemble(solver: str) -> None:
     np.testing.assert_allclose(traj.final_params, starts @ expm(-stiff * 3.0).T, rtol=1e-5, atol=1e-9)
     explicit = simulate(Quadratic(jnp.asarray(stiff)), GradientFlow(rtol=1e-8, atol=1e-10, t1=3.0), jnp.asarray(starts[0]))
     assert np.all(traj.steps < explicit.steps / 4)  # explicit: stability-limited (~1e4 steps)
+
+
+def test_the_row_mapped_flow_takes_the_unblocked_flow_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Independent rows, stepped block by block: the same accepted steps and states (the PID
+    controller sees the same scaled error, passed as a scalar)."""
+    monkeypatch.setattr(flow, "ROW_MAPPED_MIN_ENTRIES", 1)
+    monkeypatch.setattr(flow, "ROW_BLOCK_ENTRIES", 4 * 16)
+    problem = SphereCorrelation(index=jnp.asarray(embed(index_vectors(3), 16)), phi=jnp.asarray([0.0, 0.0, 0.0, 1.0]))
+    y0 = full_start(jax.random.key(3), 16, (21,))
+    ts = np.linspace(0.0, 30.0, 7)
+    blocked, plain = (
+        simulate(problem, GradientFlow(rtol=1e-7, atol=1e-10, t1=30.0, row_mapped=on), y0, save=Save(ts=ts))
+        for on in (True, False)
+    )
+    assert GradientFlow().rows_per_block(problem, y0) == 3  # 21 rows: the divisor 3 of the 4-row target
+    assert int(blocked.steps) == int(plain.steps)
+    np.testing.assert_allclose(blocked.observations["loss"], plain.observations["loss"], rtol=1e-11)
+    np.testing.assert_allclose(blocked.final_params, plain.final_params, rtol=1e-10, atol=1e-12)

@@ -115,4 +115,6 @@ def test_the_flow_stays_on_the_sphere() -> None:
 def test_closed_form_gradient_equals_autodiff() -> None:
     problem = SphereCorrelation(index=jnp.asarray(embed(index_vectors(3, 0.2), 9)), phi=jnp.asarray([0.1, -0.4, 0.3, 1.0, 0.5]))
     for w in (jax.random.normal(jax.random.key(8), (9,)), 1.7 * jax.random.normal(jax.random.key(9), (5, 9))):
-        np.testing.assert_allclose(problem.gradient(w), jax.grad(problem.loss)(w), rtol=1e-12, atol=1e-14)
+        value, grad = problem.value_and_gradient(w)
+        np.testing.assert_allclose(grad, jax.grad(problem.loss)(w), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(value, problem.loss(w), rtol=1e-14)

@@ -9,7 +9,7 @@ import equinox as eqx
 
 from gflab._jax import jax_module
 from gflab.dynamics.base import AbstractDynamics
-from gflab.dynamics.runge_kutta import explicit_rk_step
+from gflab.dynamics.runge_kutta import explicit_rk_step, row_mapped_rk_step
 from gflab.problems.base import AbstractProblem
 
 jax_module()  # float64 and host devices, before JAX is first used
@@ -36,6 +36,13 @@ def _negative_gradient_and_loss(y: Any, problem: AbstractProblem) -> tuple[Any, 
     """``(-grad L(y), L(y))`` in one pass: the vector field with the loss as its aux."""
     value, grad = problem.value_and_gradient(y)
     return jax.tree.map(jnp.negative, grad), value
+
+
+# Row-mapped explicit steps (problems with independent rows): from this many entries (8 MB of
+# float64, beyond a core's cache) and with blocks of about this many entries (512 KB per
+# stage buffer). bench/multi_index_roofline.py measures the choice.
+ROW_MAPPED_MIN_ENTRIES = 2**20
+ROW_BLOCK_ENTRIES = 2**16
 
 
 def _rms(tree: Any) -> jax.Array:
@@ -69,6 +76,20 @@ class GradientFlow(AbstractDynamics):
     t1: float = 1e4
     solver: SolverName = eqx.field(static=True, default="tsit5")
     max_steps: int = eqx.field(static=True, default=1_000_000)
+    row_mapped: bool = eqx.field(static=True, default=True)
+
+    def rows_per_block(self, problem: AbstractProblem, y: Any) -> int | None:
+        """Rows per block of a row-mapped explicit step, or None for an unblocked one: only
+        for a large (rows, D) state of a problem with ``independent_rows``."""
+        if not (self.row_mapped and problem.independent_rows and self.solver not in IMPLICIT_SOLVERS):
+            return None
+        if not (isinstance(y, jax.Array) and y.ndim == 2 and y.size >= ROW_MAPPED_MIN_ENTRIES):
+            return None
+        rows, target = y.shape[0], max(1, ROW_BLOCK_ENTRIES // y.shape[1])
+        # A divisor of the rows near the target spares lax.map the slice and concatenation of
+        # a remainder (two extra passes over the state).
+        near = [b for b in range(max(1, target // 2), min(rows, 2 * target) + 1) if rows % b == 0]
+        return min(near, key=lambda b: abs(b - target)) if near else min(rows, target)
 
     def _parts(self) -> tuple[dfx.ODETerm, dfx.AbstractAdaptiveSolver, dfx.PIDController]:
         controller = dfx.PIDController(rtol=self.rtol, atol=self.atol)
@@ -113,20 +134,44 @@ class GradientFlow(AbstractDynamics):
         t0, h = state["t"], state["h"]
         h_eff = jnp.minimum(h, t_limit - t0)
         t1 = t0 + h_eff
-        if self.solver in IMPLICIT_SOLVERS:
-            y1, y_error, _, solver_state, _ = solver.step(term, t0, t1, state["y"], problem, state["solver"], False)
-        else:
-            assert isinstance(solver, dfx.AbstractRungeKutta) and isinstance(solver.tableau, dfx.ButcherTableau)
-            y1, y_error, f1, loss1 = explicit_rk_step(
-                solver.tableau, lambda t, y: _negative_gradient_and_loss(y, problem), t0, state["y"], state["solver"][1], h_eff
+        rows = self.rows_per_block(problem, state["y"])
+        vector_field = lambda t, y: _negative_gradient_and_loss(y, problem)  # noqa: E731
+        tableau = getattr(solver, "tableau", None)
+        if rows is not None:
+            assert isinstance(tableau, dfx.ButcherTableau)
+            y1, f1, loss1, scaled_error, y1_sum = row_mapped_rk_step(
+                tableau,
+                vector_field,
+                t0,
+                state["y"],
+                state["solver"][1],
+                h_eff,
+                rtol=self.rtol,
+                atol=self.atol,
+                rows_per_block=rows,
             )
             solver_state = (loss1, f1)
-        keep, next_t0, next_t1, _, controller_state, _ = controller.adapt_step_size(
-            t0, t1, state["y"], y1, problem, y_error, error_order, state["controller"]
-        )
+            # The error comes scaled and normed: diffrax's controller takes it as a scalar
+            # error with rtol 0 and atol 1 (its norm of a scalar is the absolute value).
+            zero = jnp.zeros(())
+            keep, next_t0, next_t1, _, controller_state, _ = dfx.PIDController(rtol=0.0, atol=1.0).adapt_step_size(
+                t0, t1, zero, zero, problem, scaled_error, error_order, state["controller"]
+            )
+            y1_sums = y1_sum[None]
+        else:
+            if self.solver in IMPLICIT_SOLVERS:
+                y1, y_error, _, solver_state, _ = solver.step(term, t0, t1, state["y"], problem, state["solver"], False)
+            else:
+                assert isinstance(tableau, dfx.ButcherTableau)
+                y1, y_error, f1, loss1 = explicit_rk_step(tableau, vector_field, t0, state["y"], state["solver"][1], h_eff)
+                solver_state = (loss1, f1)
+            keep, next_t0, next_t1, _, controller_state, _ = controller.adapt_step_size(
+                t0, t1, state["y"], y1, problem, y_error, error_order, state["controller"]
+            )
+            # y1 is checked through its sums: no extra pass over the error estimate.
+            y1_sums = jnp.asarray([jnp.sum(leaf) for leaf in jax.tree_util.tree_leaves(y1)])
         # A non-finite error estimate makes the proposed step non-finite (NaN) or rejects the
-        # step (inf); y1 is checked through its sums: no extra pass over the error estimate.
-        y1_sums = jnp.asarray([jnp.sum(leaf) for leaf in jax.tree_util.tree_leaves(y1)])
+        # step (inf).
         finite = jnp.isfinite(next_t1 - next_t0) & jnp.all(jnp.isfinite(y1_sums))
         accepted = jnp.asarray(keep & finite)
         proposed = jnp.where(finite, next_t1 - next_t0, 0.25 * h_eff)

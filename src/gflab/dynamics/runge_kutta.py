@@ -57,3 +57,38 @@ def explicit_rk_step(
         k, aux = f(t0 + float(c) * h, y_stage)
         ks.append(k)
     return y_stage, _combine(None, h, tableau.b_error, ks), ks[-1], aux
+
+
+def row_mapped_rk_step(
+    tableau: dfx.ButcherTableau,
+    f: Callable[[jax.Array, jax.Array], tuple[jax.Array, jax.Array]],
+    t0: jax.Array,
+    y0: jax.Array,
+    f0: jax.Array,
+    h: jax.Array,
+    *,
+    rtol: float,
+    atol: float,
+    rows_per_block: int,
+) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array, jax.Array]:
+    """:func:`explicit_rk_step` on a (rows, D) state whose vector field acts row by row
+    (``f`` of one row (D,) gives that row's k and its share of the aux, summed over rows),
+    ``rows_per_block`` rows at a time.
+
+    Returns ``(y1, k(t1, y1), aux(t1, y1), scaled error, sum of y1)``: the scaled error is the
+    RMS over all entries of e / (atol + rtol max(|y0|, |y1|)) (diffrax's PID controller's
+    error norm), and the sum is the finiteness check, both summed block by block.
+
+    Why: unblocked, each of the s stages streams the whole state through memory (a Tsit5
+    stage input reads every earlier stage: ~75 state-sized passes per step on a 32 MB W);
+    here a block's stages stay in cache and the step reads y0, k(y0) and writes y1, k(y1).
+    Same arithmetic, row by row, as the unblocked step (equal to rounding: sums in another order).
+    """
+
+    def row_step(y0_row: jax.Array, f0_row: jax.Array) -> tuple[jax.Array, ...]:
+        y1, error, f1, aux = explicit_rk_step(tableau, f, t0, y0_row, f0_row, h)
+        scaled = error / (atol + rtol * jnp.maximum(jnp.abs(y0_row), jnp.abs(y1)))
+        return y1, f1, aux, jnp.sum(scaled**2), jnp.sum(y1)
+
+    y1, f1, aux, squares, sums = jax.lax.map(lambda rows: row_step(*rows), (y0, f0), batch_size=rows_per_block)
+    return y1, f1, jnp.sum(aux), jnp.sqrt(jnp.sum(squares) / y0.size), jnp.sum(sums)

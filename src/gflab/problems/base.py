@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from typing import Any
+from typing import Any, ClassVar
 
 import equinox as eqx
 
@@ -22,6 +22,13 @@ class AbstractProblem(eqx.Module):
     Subclasses are final ``eqx.Module`` s; ensembles batch some of their array fields
     (for example one target per trajectory) and :func:`gflab.simulate` vmaps over them.
     """
+
+    #: True when, for a parameter array W of shape (rows, D), row i of grad L depends on row i
+    #: only and L is the sum of the rows' losses (neurons that do not interact), with
+    #: ``value_and_gradient`` of one row (D,) giving that row's share. Explicit steps on a
+    #: large W then run block by block of rows, each block's stages in cache
+    #: (:func:`gflab.dynamics.runge_kutta.row_mapped_rk_step`).
+    independent_rows: ClassVar[bool] = False
 
     @abc.abstractmethod
     def loss(self, params: Params) -> jax.Array:

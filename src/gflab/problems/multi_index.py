@@ -15,6 +15,8 @@ neuron (its first k coordinates along V and the norm of the rest).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import equinox as eqx
 import numpy as np
 
@@ -104,6 +106,7 @@ class SphereCorrelation(AbstractProblem):
 
     index: jax.Array  # (k, D) index vectors v_j
     phi: jax.Array  # ascending coefficients of phi
+    independent_rows: ClassVar[bool] = True
 
     def overlaps(self, w: jax.Array) -> jax.Array:
         return unit_rows(w) @ self.index.T
@@ -112,12 +115,18 @@ class SphereCorrelation(AbstractProblem):
         return -jnp.sum(polynomial(self.phi, self.overlaps(w)))
 
     def gradient(self, w: jax.Array) -> jax.Array:
-        """Closed form: with r_i = |w_i|, u_i = w_i / r_i, M = U V^T, A = phi'(M),
-        grad_{w_i} L = (-(A V)_i + (sum_j A_ij M_ij) u_i) / r_i  (tangent to the sphere)."""
+        return self.value_and_gradient(w)[1]
+
+    def value_and_gradient(self, w: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """Closed form, the loss from the same overlaps: with r_i = |w_i|, u_i = w_i / r_i,
+        M = U V^T, A = phi'(M),
+        grad_{w_i} L = -(A V)_i / r_i + (sum_j A_ij M_ij) w_i / r_i^2  (tangent to the sphere)."""
         norms = jnp.linalg.norm(w, axis=-1, keepdims=True)
         m = (w @ self.index.T) / norms
         a = polynomial(jnp.arange(1, self.phi.shape[0]) * self.phi[1:], m) if self.phi.shape[0] > 1 else jnp.zeros_like(m)
-        return (-(a @ self.index) + jnp.sum(a * m, axis=-1, keepdims=True) * (w / norms)) / norms
+        # The small (rows x k) and (rows x 1) factors first: one pass over w for the output.
+        grad = -(a / norms) @ self.index + (jnp.sum(a * m, axis=-1, keepdims=True) / norms**2) * w
+        return -jnp.sum(polynomial(self.phi, m)), grad
 
     def observe(self, w: jax.Array) -> dict[str, jax.Array]:
         return {"loss": self.loss(w), "overlaps": self.overlaps(w)}
