@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Literal
 
 import diffrax as dfx
@@ -153,10 +154,10 @@ class GradientFlow(AbstractDynamics):
                 rows_per_block=rows,
             )
             solver_state = (loss1, f1)
-            # The error comes scaled and normed: diffrax's controller takes it as a scalar
+            # The error comes scaled and normed: the same controller takes it as a scalar
             # error with rtol 0 and atol 1 (its norm of a scalar is the absolute value).
             zero = jnp.zeros(())
-            keep, next_t0, next_t1, _, controller_state, _ = dfx.PIDController(rtol=0.0, atol=1.0).adapt_step_size(
+            keep, next_t0, next_t1, _, controller_state, _ = dataclasses.replace(controller, rtol=0.0, atol=1.0).adapt_step_size(
                 t0, t1, zero, zero, problem, scaled_error, error_order, state["controller"]
             )
             y1_sums = y1_sum[None]
