@@ -69,7 +69,7 @@ def test_hierarchical_experiment_blames_the_first_stage_that_failed() -> None:
 
 
 def test_hierarchical_experiment_on_a_few_targets() -> None:
-    metrics = _run("hierarchical", n_targets=6, chunk=6)
+    metrics = _run("hierarchical", n_targets=6, chunk=6, zoo=("trig",))
     fractions = metrics["fractions"]
     assert sum(v["count"] for v in fractions.values()) == 6
     assert metrics["delta_N"] < 1e-2 and abs(metrics["gap_measure"] - 0.05) < 1e-12
@@ -78,6 +78,8 @@ def test_hierarchical_experiment_on_a_few_targets() -> None:
     assert [row["N"] for row in by_stage] == [1, 2, 3]
     assert by_stage[0]["delta_N"] > by_stage[1]["delta_N"] > by_stage[2]["delta_N"] == metrics["delta_N"]
     assert by_stage[2]["within_delta_N"]["count"] >= fractions["learned"]["count"]  # learned: within, and no stall
+    assert metrics["zoo"]["trig"]["W"] == 2
+    assert metrics["zoo_best_learned_high"] == metrics["zoo"]["trig"]["fractions"]["learned"]["high"]
 
 
 def test_hierarchical_sphere_targets_lie_on_the_sphere() -> None:
@@ -110,3 +112,40 @@ def test_hierarchy_picture_resolves_the_first_split() -> None:
     for i in range(level.m):
         top = 1.0 - i * level.spacing
         assert np.any((across[:, 1] > top) & (across[:, 1] < top + level.offset))
+
+
+def test_learnability_runs_the_hierarchical_model_in_its_adiabatic_limit() -> None:
+    """model=hierarchical: targets in [0, 1]^d, learned means within delta_N, the verdict map
+    is a slice through the box with the gaps drawn; zoo-only and flow settings are refused."""
+    exp = get_experiment("learnability")
+    spec = exp.validate({"model": "hierarchical", "d": 2, "n_targets": 8, "grid": 3})
+    assert spec.dynamics == "adiabatic"
+    result = exp.run(spec)
+    metrics, table = result.metrics, result.table
+    assert set(result.figures) == {"final_distance", "verdict_map"}
+    assert table[["f0", "f1"]].to_numpy().min() >= 0.0 and table[["f0", "f1"]].to_numpy().max() <= 1.0
+    learned = (table["verdict"] == "learned").to_numpy()
+    assert np.all(table["distance"].to_numpy()[learned] < metrics["delta_N"])
+    assert metrics["fractions"]["learned"]["count"] >= 6  # 96% measured on 2048 targets
+    assert sum(v["count"] for v in metrics["grid_fractions"].values()) == 9
+    for params, field in [
+        ({"model": "hierarchical", "dynamics": "flow"}, "dynamics"),
+        ({"model": "trig", "d": 3, "dynamics": "adiabatic"}, "dynamics"),
+        ({"model": "trig", "d": 3, "eps": 0.1}, "eps"),
+        ({"model": "hierarchical", "d": 5}, "d"),
+        ({"model": "hierarchical", "box": 2.0}, "targets"),
+    ]:
+        with pytest.raises(BadInput) as info:
+            exp.validate(params)
+        assert info.value.field == f"learnability.{field}"
+
+
+def test_zoo_at_resolution_counts_a_target_learned_within_delta() -> None:
+    """The linear control (W = d) reaches every target, so it learns all of them at any
+    accuracy; the sin-curve (W = 1 < d) learns almost none at delta = 1e-3."""
+    from gflab.experiments.hierarchical import zoo_at_resolution
+
+    targets = np.random.default_rng(0).uniform(size=(64, 3))
+    rows = zoo_at_resolution(("linear", "sin-curve"), targets, 1e-3, seed=0, progress=False)
+    assert rows["linear"]["W"] == 3 and rows["linear"]["fractions"]["learned"]["fraction"] == 1.0
+    assert rows["sin-curve"]["W"] == 1 and rows["sin-curve"]["fractions"]["learned"]["fraction"] < 0.1

@@ -25,6 +25,7 @@ smooth family in ``tests/dynamics/test_adiabatic.py`` (gap ~ 1/lambda^2).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -36,8 +37,10 @@ from gflab.console import progress_bar
 from gflab.dynamics.adiabatic import nearest_point_path
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result, Spec
+from gflab.experiments.curve_fits import CurveFlowSpec, build_model, fit_targets
 from gflab.experiments.sphere_obstruction import sphere_points
 from gflab.measure.verdicts import VERDICT_NAMES, proportion, verdict_fractions
+from gflab.problems.curves import ModelName, check_dims
 from gflab.problems.hierarchical import LEAD, THETA, Hierarchical, Level, hierarchical, resolution
 
 jax_module()  # float64 and host devices, before JAX is first used
@@ -66,6 +69,10 @@ class HierarchicalSpec(Spec):
     du: float = Field(1e-3, gt=0, le=0.05, description="continuation step in u")
     iterations: int = Field(16, ge=1, le=256, description="Newton steps per u step")
     chunk: int = Field(256, ge=1, le=100_000, description="targets per compiled batch (bounds memory)")
+    zoo: tuple[ModelName, ...] = Field(
+        (),
+        description="zoo models (default W for d) run by gradient flow on the same targets, learned at the same accuracy delta_N",
+    )
     picture: bool = Field(False, description="draw the level curves of a coarse (m = 4) model, like the seed's Figs. 2-3")
     seed: int = Field(0, ge=0)
 
@@ -73,6 +80,8 @@ class HierarchicalSpec(Spec):
     def _sphere_fits(self) -> HierarchicalSpec:
         if self.targets == "sphere" and self.d < 3:
             raise BadInput("targets", f"a 2-sphere of targets needs d >= 3 (got d = {self.d}); accepted for d = 2: box")
+        for name in self.zoo:
+            check_dims(name, self.d, None)
         if self.in_gaps and self.n_targets > MAX_GAP_TARGETS:
             raise BadInput(
                 "n_targets", f"at most {MAX_GAP_TARGETS} with in_gaps (each is searched among {GAP_OVERSAMPLING} candidates)"
@@ -115,6 +124,67 @@ def first_failed_stage(model: Hierarchical, targets: np.ndarray, points: np.ndar
     return failed
 
 
+@dataclass
+class Followed:
+    """The adiabatic paths of a batch of targets: final ``distance`` |Phi - f|, ``verdict``
+    code (learned within delta_N, trapped, undecided, diverged), and ``points`` (targets, N, d):
+    the path's point at u = n + 0.99, the end of each stage."""
+
+    distance: np.ndarray
+    verdict: np.ndarray
+    points: np.ndarray
+
+
+def follow_targets(
+    model: Hierarchical,
+    targets: np.ndarray,
+    *,
+    du: float = 1e-3,
+    iterations: int = 16,
+    chunk: int = 256,
+    progress: bool = False,
+    label: str = "hierarchical: targets",
+) -> Followed:
+    """The nearest-point path of every target over u in [0.05, N), compiled once and run
+    ``chunk`` targets at a time (bounds memory); verdicts against delta_N."""
+    delta = resolution(model.levels, model.d)
+    us = np.arange(0.05, model.n_stages, du)
+    checkpoints = np.searchsorted(us, np.arange(model.n_stages) + 0.99)
+    path = jax.jit(
+        jax.vmap(lambda f: nearest_point_path(model.curve, f, jnp.asarray(model.sigma0), jnp.asarray(us), iterations=iterations))
+    )
+    n = len(targets)
+    distance = np.empty(n)
+    stalled = np.empty(n, bool)
+    points = np.empty((n, model.n_stages, model.d))
+    with progress_bar(label, n, enabled=progress) as advance:
+        for start in range(0, n, chunk):
+            rows = slice(start, min(start + chunk, n))
+            batch = targets[rows]
+            padded = np.concatenate([batch, np.repeat(batch[-1:], chunk - len(batch), 0)])  # one compiled shape
+            out = jax.tree.map(np.asarray, path(jnp.asarray(padded)))
+            count = len(batch)
+            distance[rows] = out["distance"][:count, -1]
+            stalled[rows] = np.any((out["rate"][:count] <= 0) & (out["distance"][:count] > delta), axis=1)
+            points[rows] = out["point"][:count][:, checkpoints]
+            if advance is not None:
+                advance(count)
+    verdict = np.where(~np.isfinite(distance), 3, np.where(stalled, 1, np.where(distance < delta, 0, 2)))
+    return Followed(distance=distance, verdict=verdict, points=points)
+
+
+def zoo_at_resolution(names: tuple[str, ...], targets: np.ndarray, delta: float, seed: int, progress: bool) -> dict[str, Any]:
+    """Gradient flow of each zoo model (its default W for d) to the same targets, learned at the
+    same accuracy: final distance below delta (loss 1/2 |Phi - f|^2 below delta^2 / 2)."""
+    flow = CurveFlowSpec.model_validate({"d": targets.shape[1], "tol": delta**2 / 2, "seed": seed})
+    rows = {}
+    for name in names:
+        model = build_model(flow, name)
+        traj = fit_targets(model, targets, flow, progress=progress, label=f"zoo {name}: targets")
+        rows[name] = {"W": model.W, "fractions": verdict_fractions(traj.verdict)}
+    return rows
+
+
 class HierarchicalExperiment(Experiment):
     name = "hierarchical"
     spec_class = HierarchicalSpec
@@ -123,31 +193,8 @@ class HierarchicalExperiment(Experiment):
         model = hierarchical(spec.d, spec.n_stages, m=spec.m, eps=spec.eps)
         delta = resolution(model.levels, spec.d)
         targets = draw_targets(spec, model)
-        us = np.arange(0.05, model.n_stages, spec.du)
-        checkpoints = np.searchsorted(us, np.arange(model.n_stages) + 0.99)
-        path = jax.jit(
-            jax.vmap(
-                lambda f: nearest_point_path(
-                    model.curve, f, jnp.asarray(model.sigma0), jnp.asarray(us), iterations=spec.iterations
-                )
-            )
-        )
-        distance = np.empty(spec.n_targets)
-        stalled = np.empty(spec.n_targets, bool)
-        points = np.empty((spec.n_targets, model.n_stages, spec.d))
-        with progress_bar("hierarchical: targets", spec.n_targets, enabled=progress) as advance:
-            for start in range(0, spec.n_targets, spec.chunk):
-                rows = slice(start, min(start + spec.chunk, spec.n_targets))
-                batch = targets[rows]
-                padded = np.concatenate([batch, np.repeat(batch[-1:], spec.chunk - len(batch), 0)])  # one compiled shape
-                out = jax.tree.map(np.asarray, path(jnp.asarray(padded)))
-                count = len(batch)
-                distance[rows] = out["distance"][:count, -1]
-                stalled[rows] = np.any((out["rate"][:count] <= 0) & (out["distance"][:count] > delta), axis=1)
-                points[rows] = out["point"][:count][:, checkpoints]
-                if advance is not None:
-                    advance(count)
-        verdict = np.where(~np.isfinite(distance), 3, np.where(stalled, 1, np.where(distance < delta, 0, 2)))
+        followed = follow_targets(model, targets, du=spec.du, iterations=spec.iterations, chunk=spec.chunk, progress=progress)
+        distance, verdict, points = followed.distance, followed.verdict, followed.points
         failed = first_failed_stage(model, targets, points)
         # After stage n the model is exact to delta_{n+1}, the resolution of its first n + 1 levels.
         deltas = [resolution(model.levels[: n + 1], spec.d) for n in range(model.n_stages)]
@@ -190,15 +237,22 @@ class HierarchicalExperiment(Experiment):
         table["first_failed_stage"] = failed
         table["in_gap"] = gaps
         figures = {
-            "final_distance": _distance_figure(distance, verdict, delta, spec),
+            "final_distance": distance_figure(
+                distance, verdict, delta, f"hierarchical model, d = {spec.d}: {spec.n_targets} targets"
+            ),
             "stages": _stages_figure(metrics["by_stage"], spec),
         }
+        if spec.zoo:
+            metrics["zoo"] = zoo_at_resolution(spec.zoo, targets, delta, spec.seed, progress)
+            metrics["zoo_best_learned_high"] = max(row["fractions"]["learned"]["high"] for row in metrics["zoo"].values())
+            figures["side_by_side"] = _side_by_side_figure(metrics, spec)
         if spec.picture:
             figures["hierarchy"] = hierarchy_figure(spec.d, spec.eps)
         return Result(metrics=metrics, table=table, figures=figures)
 
 
-def _distance_figure(distance: np.ndarray, verdict: np.ndarray, delta: float, spec: HierarchicalSpec) -> Any:
+def distance_figure(distance: np.ndarray, verdict: np.ndarray, delta: float, title: str) -> Any:
+    """Histogram of final distances by verdict, delta_N marked."""
     from gflab.plots import VERDICT_COLORS, figure
 
     fig, ax = figure()
@@ -213,7 +267,7 @@ def _distance_figure(distance: np.ndarray, verdict: np.ndarray, delta: float, sp
         xscale="log",
         xlabel="final distance |Phi - f|",
         ylabel="targets",
-        title=f"hierarchical model, d = {spec.d}: {spec.n_targets} targets",
+        title=title,
     )
     ax.legend(fontsize=8)
     return fig
@@ -240,6 +294,32 @@ def _stages_figure(by_stage: list[dict[str, Any]], spec: HierarchicalSpec) -> An
         xticks=stages,
     )
     right.legend(fontsize=8)
+    return fig
+
+
+def _side_by_side_figure(metrics: dict[str, Any], spec: HierarchicalSpec) -> Any:
+    """Learned fraction (Wilson 95% interval) of the hierarchical model and of each zoo model
+    on the same targets at the same accuracy delta_N."""
+    from gflab.plots import figure
+
+    rows = {"hierarchical (W = 2)": metrics["fractions"]["learned"]}
+    rows |= {f"{name} (W = {row['W']})": row["fractions"]["learned"] for name, row in metrics["zoo"].items()}
+    fig, ax = figure()
+    share = list(rows.values())
+    ax.bar(range(len(rows)), [row["fraction"] for row in share], color=["tab:green"] + ["tab:gray"] * (len(rows) - 1))
+    ax.errorbar(
+        range(len(rows)),
+        [row["fraction"] for row in share],
+        yerr=[[row["fraction"] - row["low"] for row in share], [row["high"] - row["fraction"] for row in share]],
+        fmt="none",
+        color="k",
+        capsize=4,
+    )
+    ax.axhline(1 - spec.eps, color="k", ls="--", lw=1, label="1 - eps")
+    ax.set_xticks(range(len(rows)), list(rows), fontsize=8)
+    ax.set(ylim=(0, 1.05), ylabel=f"learned to within delta_N = {metrics['delta_N']:.4f}")
+    ax.set_title(f"{spec.n_targets} uniform targets of [0, 1]^{spec.d}, same accuracy", fontsize=10)
+    ax.legend(fontsize=8)
     return fig
 
 

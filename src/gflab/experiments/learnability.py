@@ -4,6 +4,11 @@ For N targets f ~ mu, run dw/dt = -grad 1/2|Phi(w) - f|^2 from a fixed w0 and cl
 trajectory (learned / trapped / undecided / diverged); report fractions with Wilson 95%
 intervals, the distribution of final losses, and for d = 2 the verdict over a grid of
 targets with the model's curve drawn on it.
+
+``model = hierarchical`` is Theorem 6's two-parameter model (:mod:`gflab.problems.hierarchical`)
+in its adiabatic limit (``dynamics = adiabatic``), on targets uniform in its design box
+[0, 1]^d: learned means a final distance below the level-N resolution delta_N, and the
+verdict map (a slice through the box in (f0, f1)) shows the design's gaps.
 """
 
 from __future__ import annotations
@@ -15,90 +20,72 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from gflab._jax import jax_module
-from gflab.experiments.base import Experiment, Result, Spec
+from gflab.errors import BadInput
+from gflab.experiments.base import Experiment, Result
+from gflab.experiments.curve_fits import CurveFlowSpec, build_model, curve_points, fit_targets, w_range
+from gflab.experiments.hierarchical import distance_figure, follow_targets, in_gaps
 from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
-from gflab.problems.curves import FREE_W_MODELS, AbstractCurveModel, CurveFit, ModelName, check_dims, make_model
-from gflab.simulation import Save, Stop, Trajectory, simulate
+from gflab.problems.curves import AbstractCurveModel, ModelName, check_dims
+from gflab.problems.hierarchical import Hierarchical, hierarchical, resolution
+from gflab.simulation import Save, Trajectory
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
 
-
-class CurveFlowSpec(Spec):
-    """Parameters shared by the curve-model experiments."""
-
-    d: int = Field(2, ge=1, le=64, description="target dimension")
-    W: int | None = Field(None, ge=1, le=16, description="parameters of trig/poly (default min(2, d-1))")
-    terms: int = Field(3, ge=1, le=64, description="sines per output of the trig model")
-    degree: int = Field(3, ge=1, le=6, description="total degree of the poly model")
-    w0: float = Field(0.0, description="every parameter starts at w0")
-    dynamics: Literal["flow", "gd"] = "flow"
-    eta: float = Field(0.1, gt=0, description="GD step (dynamics=gd)")
-    t1: float = Field(1e4, gt=0, description="final time")
-    tol: float = Field(1e-6, gt=0, description="learned: loss below tol")
-    gtol: float = Field(1e-5, gt=0, description="trapped: |grad| below gtol with loss above tol")
-    rtol: float = Field(1e-6, gt=0, lt=1)
-    atol: float = Field(1e-8, gt=0)
-    bound: float = Field(1e6, gt=0, description="diverged: |w|, loss or |grad| beyond bound")
-    seed: int = Field(0, ge=0, description="model coefficients and targets")
-
-    def dynamics_object(self) -> Any:
-        from gflab.dynamics import GradientDescent, GradientFlow
-
-        if self.dynamics == "gd":
-            return GradientDescent(eta=self.eta, t1=self.t1)
-        return GradientFlow(rtol=self.rtol, atol=self.atol, t1=self.t1)
-
-    def stop(self) -> Stop:
-        return Stop(tol=self.tol, gtol=self.gtol, bound=self.bound)
+HIERARCHICAL_ONLY = ("n_stages", "m", "eps")
 
 
 class LearnabilitySpec(CurveFlowSpec):
-    model: ModelName = "sin-curve"
+    model: ModelName | Literal["hierarchical"] = "sin-curve"
     n_targets: int = Field(10_000, ge=1, le=10_000_000)
-    targets: Literal["uniform", "gaussian"] = Field("uniform", description="uniform on [-box, box]^d or N(0, box^2 I)")
+    targets: Literal["uniform", "gaussian"] = Field(
+        "uniform", description="uniform on [-box, box]^d or N(0, box^2 I); model=hierarchical: uniform on [0, 1]^d"
+    )
     box: float = Field(1.0, gt=0)
-    grid: int = Field(0, ge=0, le=1000, description="verdict image of grid x grid targets (d = 2); 0: none")
-    n_show: int = Field(6, ge=0, le=50, description="trajectories drawn in target space")
+    grid: int = Field(
+        0,
+        ge=0,
+        le=1000,
+        description="verdict image of grid x grid targets (d = 2; model=hierarchical: a slice in f0, f1); 0: none",
+    )
+    n_show: int = Field(6, ge=0, le=50, description="trajectories drawn in target space (zoo models)")
+    n_stages: int | None = Field(None, ge=1, le=4, description="model=hierarchical: stages N (default d)")
+    m: int = Field(150, ge=2, le=1000, description="model=hierarchical: children per split")
+    eps: float = Field(0.05, gt=0, lt=1, description="model=hierarchical: design eps, the total gap measure")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hierarchical_runs_adiabatic(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("model") == "hierarchical":
+            return {"dynamics": "adiabatic", **data}
+        return data
 
     @model_validator(mode="after")
     def _dims(self) -> LearnabilitySpec:
-        check_dims(self.model, self.d, self.W)
+        if self.model != "hierarchical":
+            check_dims(self.model, self.d, self.W)
+            for name in HIERARCHICAL_ONLY:
+                if name in self.model_fields_set:
+                    raise BadInput(name, f"a parameter of model=hierarchical only (got model={self.model})")
+            return self
+        if not 2 <= self.d <= 4:
+            raise BadInput(
+                "d",
+                f"the hierarchical model is built for 2 <= d <= 4 (d = 5 needs sigma below float64's resolution; got {self.d})",
+            )
+        if self.W not in (None, 2):
+            raise BadInput("W", f"the hierarchical model has W = 2 (got {self.W})")
+        if self.targets != "uniform" or self.box != 1.0:
+            raise BadInput(
+                "targets", "the hierarchical model is designed for targets uniform on [0, 1]^d; accepted: targets=uniform, box=1"
+            )
         return self
-
-
-def build_model(spec: CurveFlowSpec, name: str) -> AbstractCurveModel:
-    """The zoo model ``name``; the spec's W applies to the models whose W is free."""
-    W = spec.W if name in FREE_W_MODELS else None
-    return make_model(name, d=spec.d, W=W, seed=spec.seed, terms=spec.terms, degree=spec.degree)
-
-
-def fit_targets(
-    model: AbstractCurveModel,
-    targets: np.ndarray,
-    spec: CurveFlowSpec,
-    *,
-    save: Save = Save(),
-    progress: bool = False,
-    label: str = "targets",
-) -> Trajectory:
-    """Gradient flow (or GD) for each row of ``targets`` from w0, through :func:`simulate`."""
-    problem = CurveFit(model=model, target=jnp.asarray(targets))
-    return simulate(
-        problem,
-        spec.dynamics_object(),
-        jnp.full((model.W,), spec.w0),
-        over=lambda p: p.target,
-        save=save,
-        stop=spec.stop(),
-        progress=progress,
-        description=label,
-    )
 
 
 def sample_targets(spec: LearnabilitySpec) -> np.ndarray:
     key = jax.random.fold_in(jax.random.key(spec.seed), 1)
+    if spec.model == "hierarchical":
+        return np.asarray(jax.random.uniform(key, (spec.n_targets, spec.d)))
     if spec.targets == "uniform":
         return np.asarray(jax.random.uniform(key, (spec.n_targets, spec.d), minval=-spec.box, maxval=spec.box))
     return np.asarray(spec.box * jax.random.normal(key, (spec.n_targets, spec.d)))
@@ -109,27 +96,32 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
     return {name: float(q) for name, q in zip(["min", "q10", "median", "q90", "max"], qs, strict=True)}
 
 
+def _trapped_share(verdict: np.ndarray) -> float:
+    """Share of trapped among the targets not learned (nan when all are learned)."""
+    not_learned = verdict != 0
+    return float(np.mean(verdict[not_learned] == 1)) if not_learned.any() else float("nan")
+
+
 class Learnability(Experiment):
     name = "learnability"
     spec_class = LearnabilitySpec
 
     def run(self, spec: LearnabilitySpec, *, progress: bool = False) -> Result:
+        if spec.model == "hierarchical":
+            return _run_hierarchical(spec, progress)
         model = build_model(spec, spec.model)
         targets = sample_targets(spec)
         save = Save.logspace(1e-2, spec.t1, 24)
         traj = fit_targets(
             model, targets, spec, save=Save(ts=save.ts, observables=("loss",)), progress=progress, label=f"{spec.model}: targets"
         )
-        fractions = verdict_fractions(traj.verdict)
-        not_learned = traj.verdict != 0
-        trapped_share = float(np.mean(traj.verdict[not_learned] == 1)) if not_learned.any() else float("nan")
         metrics: dict[str, Any] = {
             "model": spec.model,
             "W": model.W,
             "d": model.d,
             "n_targets": spec.n_targets,
-            "fractions": fractions,
-            "trapped_share_of_not_learned": trapped_share,
+            "fractions": verdict_fractions(traj.verdict),
+            "trapped_share_of_not_learned": _trapped_share(traj.verdict),
             "final_loss": _quantiles(traj.final_loss),
             "stop_time": _quantiles(traj.t_final),
             "steps_mean": float(np.mean(traj.steps)),
@@ -157,26 +149,55 @@ class Learnability(Experiment):
         return Result(metrics=metrics, table=table, figures=figures)
 
 
-def curve_points(model: AbstractCurveModel, w_range: tuple[float, float], num: int = 4000) -> np.ndarray:
-    """Points of the image of Phi: a curve for W = 1, a scatter of a parameter grid otherwise."""
-    lo, hi = w_range
-    if model.W == 1:
-        ws = np.linspace(lo, hi, num)[:, None]
-    else:
-        side = int(np.sqrt(num))
-        axes = [np.linspace(lo, hi, side)] * 2 + [np.zeros(1)] * (model.W - 2)
-        ws = np.stack(np.meshgrid(*axes), -1).reshape(-1, model.W)
-    return np.asarray(jax.vmap(model)(jnp.asarray(ws)))
+def _run_hierarchical(spec: LearnabilitySpec, progress: bool) -> Result:
+    """Theorem 6's model on uniform targets of [0, 1]^d, in the adiabatic limit."""
+    model = hierarchical(spec.d, spec.n_stages, m=spec.m, eps=spec.eps)
+    delta = resolution(model.levels, spec.d)
+    targets = sample_targets(spec)
+    followed = follow_targets(model, targets, progress=progress, label="hierarchical: targets")
+    gaps = in_gaps(model, targets)
+    metrics: dict[str, Any] = {
+        "model": spec.model,
+        "W": 2,
+        "d": spec.d,
+        "n_targets": spec.n_targets,
+        "n_stages": model.n_stages,
+        "design_eps": spec.eps,
+        "delta_N": delta,
+        "fractions": verdict_fractions(followed.verdict),
+        "trapped_share_of_not_learned": _trapped_share(followed.verdict),
+        "final_distance": _quantiles(followed.distance),
+        "targets_in_gaps": float(gaps.mean()),
+        "not_learned_in_gaps": int(np.sum((followed.verdict != 0) & gaps)),
+    }
+    table = pd.DataFrame(
+        {
+            **{f"f{i}": targets[:, i] for i in range(spec.d)},
+            "distance": followed.distance,
+            "verdict": np.asarray(VERDICT_NAMES)[followed.verdict],
+            "in_gap": gaps,
+        }
+    )
+    title = f"hierarchical model, d = {spec.d}: {spec.n_targets} targets"
+    figures = {"final_distance": distance_figure(followed.distance, followed.verdict, delta, title)}
+    if spec.grid:
+        axis = (np.arange(spec.grid) + 0.5) / spec.grid
+        rest = [_off_the_gaps(model, coordinate) for coordinate in range(2, spec.d)]
+        plane = np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)
+        grid_targets = np.concatenate([plane, np.tile(rest, (len(plane), 1))], axis=1)
+        grid = follow_targets(model, grid_targets, progress=progress, label="hierarchical: verdict grid")
+        metrics["grid_fractions"] = verdict_fractions(grid.verdict)
+        metrics["grid_slice"] = rest
+        figures["verdict_map"] = _hierarchical_map_figure(model, axis, grid.verdict, rest)
+    return Result(metrics=metrics, table=table, figures=figures)
 
 
-def _w_range(final_params: np.ndarray, w0: float) -> tuple[float, float]:
-    """Parameters drawn: what the trajectories visited, and at least |w - w0| <= 15 for curves
-    (|w - w0| <= 3 for surfaces) so that a dense curve like the sin-curve shows as dense."""
-    finite = final_params[np.isfinite(final_params)]
-    span = float(np.max(np.abs(finite - w0))) if finite.size else 1.0
-    floor = 15.0 if final_params.ndim == 1 or final_params.shape[-1] == 1 else 3.0
-    half = max(1.2 * span + 0.5, floor)
-    return (w0 - half, w0 + half)
+def _off_the_gaps(model: Hierarchical, coordinate: int, start: float = 0.5) -> float:
+    """The first value from ``start`` up (steps 1e-3) that no level's gap in ``coordinate`` holds."""
+    value = start
+    while any(level.c == coordinate and level.in_gap(np.asarray(value)) for level in model.levels[1:]):
+        value += 1e-3
+    return value
 
 
 def _final_loss_figure(traj: Trajectory, spec: LearnabilitySpec) -> Any:
@@ -201,7 +222,7 @@ def _trajectory_figure(
     from gflab.plots import VERDICT_COLORS, figure
 
     fig, ax = figure(width=5.5, height=5.0)
-    image = curve_points(model, _w_range(np.asarray(finals), spec.w0))
+    image = curve_points(model, w_range(np.asarray(finals), spec.w0))
     style = "-" if model.W == 1 else "."
     ax.plot(
         image[:, 0],
@@ -225,13 +246,14 @@ def _trajectory_figure(
     return fig
 
 
-def _verdict_map_figure(model: AbstractCurveModel, spec: LearnabilitySpec, axis: np.ndarray, grid_traj: Trajectory) -> Any:
+def _verdict_image(verdict: np.ndarray, axis: np.ndarray, title: str) -> Any:
+    """A figure with the verdict of each target of a square grid over ``axis`` x ``axis``."""
     from gflab.plots import VERDICT_CMAP, figure, verdict_legend
 
     fig, ax = figure(width=5.5, height=5.0)
     n = len(axis)
     ax.imshow(
-        grid_traj.verdict.reshape(n, n),
+        verdict.reshape(n, n),
         origin="lower",
         extent=(axis[0], axis[-1], axis[0], axis[-1]),
         cmap=VERDICT_CMAP,
@@ -239,9 +261,29 @@ def _verdict_map_figure(model: AbstractCurveModel, spec: LearnabilitySpec, axis:
         vmax=3.5,
         interpolation="nearest",
     )
-    image = curve_points(model, _w_range(np.asarray(grid_traj.final_params), spec.w0))
+    ax.set(xlim=(axis[0], axis[-1]), ylim=(axis[0], axis[-1]), aspect="equal")
+    ax.set_title(title, fontsize=10)
+    verdict_legend(ax, np.unique(verdict))
+    return fig, ax
+
+
+def _verdict_map_figure(model: AbstractCurveModel, spec: LearnabilitySpec, axis: np.ndarray, grid_traj: Trajectory) -> Any:
+    fig, ax = _verdict_image(grid_traj.verdict, axis, f"{spec.model}: verdict for each target (grid {len(axis)}x{len(axis)})")
+    image = curve_points(model, w_range(np.asarray(grid_traj.final_params), spec.w0))
     ax.plot(image[:, 0], image[:, 1], "-" if model.W == 1 else ".", color="k", lw=0.4, ms=0.5)
-    ax.set(xlim=(axis[0], axis[-1]), ylim=(axis[0], axis[-1]), aspect="equal", xlabel="f1", ylabel="f2")
-    ax.set_title(f"{spec.model}: verdict for each target (grid {n}x{n})", fontsize=10)
-    verdict_legend(ax, np.unique(grid_traj.verdict))
+    ax.set(xlabel="f1", ylabel="f2")
+    return fig
+
+
+def _hierarchical_map_figure(model: Hierarchical, axis: np.ndarray, verdict: np.ndarray, rest: list[float]) -> Any:
+    """Verdicts over (f0, f1) at the other coordinates ``rest``, the gaps of the splits of f0
+    and f1 outlined (the non-learned targets sit in them)."""
+    at = ", ".join(f"f{i + 2} = {value:.3f}" for i, value in enumerate(rest))
+    fig, ax = _verdict_image(verdict, axis, f"hierarchical: verdict per target{' at ' + at if at else ''}")
+    for level in model.levels[1:]:
+        if level.c in (0, 1):
+            span = ax.axvspan if level.c == 0 else ax.axhspan
+            for low, high in level.gaps():
+                span(low, high, color="k", alpha=0.6, lw=0)
+    ax.set(xlabel="f0", ylabel="f1 (the design's gaps shaded)")
     return fig

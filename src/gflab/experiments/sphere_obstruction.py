@@ -20,7 +20,7 @@ from pydantic import Field, model_validator
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.learnability import CurveFlowSpec, build_model, fit_targets
+from gflab.experiments.curve_fits import CurveFlowSpec, build_model, curve_points, fit_targets, w_range
 from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
 from gflab.problems.curves import FREE_W_MODELS, AbstractCurveModel, ModelName, check_dims
 
@@ -178,12 +178,11 @@ def _sphere_figure(
     limits: np.ndarray,
     found: dict[str, Any],
 ) -> Any:
-    from gflab.experiments.learnability import _w_range, curve_points
     from gflab.plots import VERDICT_COLORS, figure
 
     fig, (ax, ax2) = figure(ncols=2)
     targets = centre + spec.radius * unit
-    image = curve_points(model, _w_range(np.asarray(traj.final_params), spec.w0))
+    image = curve_points(model, w_range(np.asarray(traj.final_params), spec.w0))
     ax.plot(image[:, 0], image[:, 1], "-" if model.W == 1 else ".", color="0.8", lw=0.5, ms=0.5, label="image of Phi")
     colors = np.asarray(VERDICT_COLORS)[traj.verdict]
     ax.scatter(targets[:, 0], targets[:, 1], c=colors, s=6, label="targets on the sphere")

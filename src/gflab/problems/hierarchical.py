@@ -140,6 +140,10 @@ class Level:
         """Whether x_c = x lies in a gap between children (stages n >= 1)."""
         return (1.0 - x) % self.spacing > self.width
 
+    def gaps(self) -> list[tuple[float, float]]:
+        """The m - 1 gaps (low, high) in x_c between children (stages n >= 1)."""
+        return [(1.0 - (i + 1) * self.spacing, 1.0 - i * self.spacing - self.width) for i in range(self.m - 1)]
+
     @property
     def unit(self) -> float:
         return (1.0 - 2 * LEAD) / self.m
