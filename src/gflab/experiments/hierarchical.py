@@ -16,6 +16,8 @@ of targets within it at the end of stage N (``by_stage``, figure ``stages``: The
 "delta_N falls, the learned fraction stays >= 1 - eps"). ``targets = sphere`` puts the
 targets on a 2-sphere about the box's centre (Theorem 4's obstruction on this model);
 ``in_gaps`` keeps only targets in the design's gaps, where the non-learned ones are.
+``zoo`` runs elementary zoo models by gradient flow to the same targets, learned at the same
+accuracy delta_N (figure ``side_by_side``: Theorem 6 against Corollary 10).
 
 The finite-lambda flow is not run here: its fast variable needs absolute tolerances on
 sigma near float64's limit (issue-5 notes); the limit is checked against the flow on a
