@@ -37,26 +37,24 @@ stationary point of the v-flow it cannot cross). Lessons measured while building
 (short in space, long in sigma) relaxes v too slowly for the nearest point to cross it;
 (ii) flanks are vertical (x_c flat along them) -- a flank tilted by omega/T shifts the
 nearest point along it by (offset in x_c) x tilt, enough to land a target in the wrong
-child; the corners where x_c stops and restarts must therefore lie in the next level's
-lead-in and lead-out, outside the box (corners over 10% of the flank cost 2.5% of the
-targets, at x_n near 0 and 1); (iii) a tooth's flank is exactly the next level's segment (tooth profile and ramp
+child, so the corners where x_c stops and restarts lie in the next level's leads, outside
+the box (corners over 10% of the flank lost 2.5% of targets at x_n near 0, 1); (iii) a tooth's flank is exactly the next level's segment (tooth profile and ramp
 compensate), and each level's offsets vanish with zero slope at its box's ends.
 
-Status: learns 98.6% of uniform targets of [0, 1]^3 (505 of 512; 5 of the 7 failures in
-the design's gaps) and all of 1024 in [0, 1]^2 to within delta_N in the adiabatic limit
-(experiments ``hierarchical``, ``learnability``); at finite lambda the deeper levels' ~1e-10 share of the
-sigma interval asks tolerances near float64's limit of an integrator in t (issue-5 notes).
+Status: learns 98.8% of 10^4 uniform targets of [0, 1]^3 and all of 1024 in [0, 1]^2 to
+within delta_N in the adiabatic limit (experiments ``hierarchical``, ``learnability``); at
+finite lambda the deeper levels' ~1e-10 share of sigma asks tolerances near float64's limit.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import equinox as eqx
 import numpy as np
 
 from gflab._jax import jax_module
+from gflab.problems.blends import lead, rounded_ramp, smoothstep
 from gflab.problems.curves import AbstractCurveModel
 
 jax_module()  # float64 and host devices, before JAX is first used
@@ -70,37 +68,6 @@ MU_ROOT = 3.0  # distance of the root curve below the box in x_1..x_{d-1}
 MU_0 = 0.1  # offset of the root tooth below the box in x_0
 TOP = 0.05  # how far the last teeth reach above the box
 LAMBDA = 100.0  # time-scale separation: Phi(u, v) = Gamma(u, sigma_0 + LAMBDA v)
-
-
-def smoothstep(x: jax.Array) -> jax.Array:
-    """S(x) = 10x^3 - 15x^4 + 6x^5 on [0, 1], clipped outside: C^2, S' and S'' vanish at 0 and 1."""
-    x = jnp.clip(x, 0.0, 1.0)
-    return x * x * x * (10.0 + x * (6.0 * x - 15.0))
-
-
-def rounded_ramp(x: jax.Array, length: float, rounding: float) -> jax.Array:
-    """0 -> 1 over [0, length]: straight, with both corners rounded over ``rounding`` (the
-    slope rises as a cubic smoothstep, stays flat, falls the same way); C^2, zero slope
-    and curvature at both ends."""
-    x = jnp.clip(x, 0.0, length)
-    e = rounding
-
-    def corner(y: jax.Array) -> jax.Array:  # integral of the cubic smoothstep: y^3/e^2 - y^4/(2 e^3)
-        return y**3 / e**2 - y**4 / (2 * e**3)
-
-    head = corner(x)
-    middle = x - e / 2
-    tail = length - e - corner(length - x)
-    return jnp.where(x < e, head, jnp.where(x > length - e, tail, middle)) / (length - e)
-
-
-def lead(y: jax.Array, v0: float, v1: float, length: float) -> jax.Array:
-    """Integral over [0, y] (y in [0, 1]) of a speed going from v0 to v1 (cos^2/sin^2
-    blend) plus a sin^2 bump sized so that the total is ``length``."""
-    y = jnp.clip(y, 0.0, 1.0)
-    bump = 2.0 * length - v0 - v1
-    c1 = jnp.sin(math.pi * y) / (2 * math.pi)
-    return v0 * (y / 2 + c1) + v1 * (y / 2 - c1) + bump * (y / 2 - jnp.sin(2 * math.pi * y) / (4 * math.pi))
 
 
 @dataclass(frozen=True)
@@ -188,11 +155,7 @@ class Level:
         i = jnp.minimum(jnp.floor(z), self.m - 1)
         q = self.spacing * (z - i)  # pos within the unit
         flank = (1.0 - THETA) * self.tooth_width
-        # The corners where x_c stops and restarts lie in the next level's lead-in and
-        # lead-out (the first and last LEAD of the flank), outside the box: a corner inside
-        # the box tilts the flank there and shifts the nearest point of an offset target
-        # into the wrong child (the edge failures at x_n near 0 and 1, issue-5 notes).
-        corner = LEAD * flank
+        corner = LEAD * flank  # in the next level's lead-in/out, outside the box (lesson ii)
         lost = flank - corner
         flatten = lost * rounded_ramp(q - THETA * self.tooth_width, flank, corner)
         back = lost * rounded_ramp(
