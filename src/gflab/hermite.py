@@ -137,7 +137,10 @@ def expand(
     second = float(np.sum(w * values**2))
     coefficients = hermite_table(max_degree, z) @ (w * values)
     coefficients[np.abs(coefficients) < coefficient_atol] = 0.0
-    tails = np.maximum(second - np.cumsum(coefficients**2), 0.0)
+    # tail(P) = (mass beyond max_degree) + sum_{p > P} c_p^2, summed from the top: second -
+    # cumsum would cancel catastrophically and lose a small last coefficient below ulp(second).
+    beyond = max(second - float(np.sum(coefficients**2)), 0.0)
+    tails = beyond + np.append(np.cumsum(coefficients[::-1] ** 2)[::-1][1:], 0.0)
     met = np.nonzero(tails <= tol)[0]
     degree = int(met[0]) if met.size else max_degree
     kept = coefficients[: degree + 1]

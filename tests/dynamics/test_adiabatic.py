@@ -39,3 +39,21 @@ def test_the_flow_approaches_the_path_like_one_over_lambda_squared() -> None:
     coarse, fine = gap_to_the_path(10.0), gap_to_the_path(30.0)
     assert fine < 3e-5
     assert 6.0 < coarse / fine < 12.0  # lambda^2 ratio: 9
+
+
+def test_the_path_crosses_a_nearly_flat_stretch_behind_a_sharp_corner() -> None:
+    """A curve along x_0 that brakes from speed 1 to 1e-3 over a corner a few ulps of sigma
+    wide (as at the hierarchical model's deepest levels), runs slowly for a stretch of sigma
+    0.05, then on. From inside the corner d keeps falling towards the target beyond the
+    stretch, but Newton's quadratic model (curvature r . bend ~ 1e14 >> speed^2) puts the
+    minimum an ulp away; the path must still reach the target."""
+    from gflab.problems.blends import rounded_ramp
+
+    def braking(u: jax.Array, sigma: jax.Array) -> jax.Array:
+        slowed = (1.0 - 1e-3) * (0.05 - 1e-15) * rounded_ramp(sigma - 0.5, 0.05, 1e-15)
+        return jnp.stack([sigma - slowed, jnp.zeros_like(sigma)])
+
+    for ulps in (1, 4, 9):  # starts inside the corner
+        start = jnp.asarray(0.5 + ulps * 1.1e-16)
+        path = nearest_point_path(braking, jnp.asarray([0.6, 0.0]), start, jnp.asarray([0.0, 1e-3]))
+        np.testing.assert_allclose(np.asarray(path["distance"]), 0.0, atol=1e-12)

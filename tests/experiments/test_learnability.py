@@ -97,6 +97,9 @@ def test_hierarchical_sphere_targets_lie_on_the_sphere() -> None:
     with pytest.raises(BadInput) as info:
         get_experiment("hierarchical").validate({"d": 2, "targets": "sphere"})
     assert info.value.field == "hierarchical.targets"
+    with pytest.raises(BadInput) as info:
+        get_experiment("hierarchical").validate({"d": 2, "n_stages": 3})
+    assert info.value.field == "hierarchical.n_stages"
 
 
 def test_hierarchy_picture_resolves_the_first_split() -> None:
@@ -132,7 +135,8 @@ def test_learnability_runs_the_hierarchical_model_in_its_adiabatic_limit() -> No
         ({"model": "hierarchical", "dynamics": "flow"}, "dynamics"),
         ({"model": "trig", "d": 3, "dynamics": "adiabatic"}, "dynamics"),
         ({"model": "trig", "d": 3, "eps": 0.1}, "eps"),
-        ({"model": "hierarchical", "d": 5}, "d"),
+        ({"model": "hierarchical", "d": 6}, "d"),
+        ({"model": "hierarchical", "d": 3, "n_stages": 4}, "n_stages"),
         ({"model": "hierarchical", "box": 2.0}, "targets"),
     ]:
         with pytest.raises(BadInput) as info:

@@ -7,7 +7,9 @@ from gflab.theory import learnability as yarotsky
 
 _SIN = {"model": "sin-curve", "d": 2, "n_targets": 10_000, "w0": 0.0}
 _LEARN = dict(tol=1e-6, gtol=1e-5, rtol=1e-6, atol=1e-8, t1=1e4)
-_HIERARCHICAL_D3 = {"d": 3, "eps": 0.05, "m": 150, "targets": "box", "zoo": ["trig", "poly", "sin-curve"]}
+_ZOO = ["trig", "poly", "sin-curve"]
+_HIERARCHICAL_D3 = {"d": 3, "eps": 0.05, "m": 150, "targets": "box", "zoo": _ZOO}
+_HIERARCHICAL_D5 = {"d": 5, "eps": 0.05, "m": 200, "targets": "box", "zoo": _ZOO}
 
 CLAIMS: tuple[Claim, ...] = (
     Claim(
@@ -64,34 +66,44 @@ CLAIMS: tuple[Claim, ...] = (
         )
         for name in ("trig", "poly")
     ),
-    Claim(
-        id="hierarchical.learned-d3",
-        experiment="hierarchical",
-        statement="Theorem 6: the hierarchical two-parameter model (d = 3, N = 3 stages, m = 150, design eps = 0.05, "
-        "delta_N = 0.0093) learns uniform targets of [0,1]^3 to within delta_N with probability at least "
-        "1 - eps - 0.02 (lower end of the Wilson interval); measured in the adiabatic limit lambda -> infinity",
-        paper=yarotsky.PAPER + ", Thm. 6, Figs. 2-3",
-        measured="fractions.learned.low",
-        relation=">=",
-        threshold=0.93,
-        predicted=0.95,
-        quick=_HIERARCHICAL_D3 | {"n_targets": 512},
-        full=_HIERARCHICAL_D3 | {"n_targets": 10_000, "picture": True},
-    ),
-    Claim(
-        id="hierarchical.zoo-far-below",
-        experiment="hierarchical",
-        statement="Theorem 6 against Corollary 10: on the same uniform targets of [0,1]^3 and at the same accuracy "
-        "delta_N = 0.0093, every elementary zoo model with W <= 2 < d (trig and poly W = 2, sin-curve W = 1) run "
-        "by gradient flow learns at most 0.1 of them (largest upper end of their Wilson intervals), far below the "
-        "hierarchical model's >= 0.93",
-        paper=yarotsky.PAPER + ", Thm. 6 and Cor. 10",
-        measured="zoo_best_learned_high",
-        relation="<=",
-        threshold=0.1,
-        predicted=max(yarotsky.learned_fraction(name, W, 3) for name, W in (("trig", 2), ("poly", 2), ("sin-curve", 1))),
-        quick=_HIERARCHICAL_D3 | {"n_targets": 512},
-        full=_HIERARCHICAL_D3 | {"n_targets": 10_000, "picture": True},
+    *(
+        claim
+        for d, m, delta, config, quick_targets in (
+            (3, 150, 0.0093, _HIERARCHICAL_D3, 512),
+            (5, 200, 0.0099, _HIERARCHICAL_D5, 256),
+        )
+        for claim in (
+            Claim(
+                id=f"hierarchical.learned-d{d}",
+                experiment="hierarchical",
+                statement=f"Theorem 6: the hierarchical two-parameter model (d = {d}, N = {d} stages, m = {m}, design "
+                f"eps = 0.05, delta_N = {delta}) learns uniform targets of [0,1]^{d} to within delta_N with probability "
+                "at least 1 - eps - 0.02 (lower end of the Wilson interval); measured in the adiabatic limit "
+                "lambda -> infinity",
+                paper=yarotsky.PAPER + ", Thm. 6, Figs. 2-3",
+                measured="fractions.learned.low",
+                relation=">=",
+                threshold=0.93,
+                predicted=0.95,
+                quick=config | {"n_targets": quick_targets},
+                full=config | {"n_targets": 10_000, "picture": True},
+            ),
+            Claim(
+                id=f"hierarchical.zoo-far-below-d{d}",
+                experiment="hierarchical",
+                statement=f"Theorem 6 against Corollary 10: on the same uniform targets of [0,1]^{d} and at the same "
+                f"accuracy delta_N = {delta}, every elementary zoo model with W <= 2 < d (trig and poly W = 2, "
+                "sin-curve W = 1) run by gradient flow learns at most 0.1 of them (largest upper end of their Wilson "
+                "intervals), far below the hierarchical model's >= 0.93",
+                paper=yarotsky.PAPER + ", Thm. 6 and Cor. 10",
+                measured="zoo_best_learned_high",
+                relation="<=",
+                threshold=0.1,
+                predicted=max(yarotsky.learned_fraction(name, W, d) for name, W in (("trig", 2), ("poly", 2), ("sin-curve", 1))),
+                quick=config | {"n_targets": quick_targets},
+                full=config | {"n_targets": 10_000, "picture": True},
+            ),
+        )
     ),
     Claim(
         id="hierarchical.sphere-obstruction",

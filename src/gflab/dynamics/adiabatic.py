@@ -8,12 +8,12 @@ Theorem 6). u never turns back while that rate is positive, so the slow path is 
 of nearest points followed in u; time only reparametrises it. Where the rate would vanish
 with d > 0 the flow stalls at a spurious minimum (reported).
 
-Why by hand (no ODE solver): the branch is followed on a grid of u by damped Newton steps on
-L_sigma = 0 from the previous point. Integrating the full flow in t needs absolute
-tolerances on sigma near float64's limit for the hierarchical model (its deeper levels are
-1e-10 of the sigma interval; issue-5 notes). Each Newton step is capped at ``cap`` in
-target space and accepted only if it lowers d, so the iterate slides downhill and cannot
-hop over a barrier into a neighbouring basin, as the fast flow could not either.
+Why by hand (no ODE solver): the branch is followed on a grid of u by descent steps on
+d(sigma)^2 from the previous point (see ``_relax``). Integrating the full flow in t is stiff
+for the hierarchical model (level n holds ~(2m)^-n of the sigma interval; issue-5 notes).
+Each step moves Gamma by at most ~``cap`` in target space and is accepted only if it lowers
+d, so the iterate slides downhill and cannot hop over a barrier into a neighbouring basin,
+as the fast flow could not either.
 """
 
 from __future__ import annotations
@@ -27,44 +27,65 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 Curve = Callable[[jax.Array, jax.Array], jax.Array]
-HALVINGS = 20  # a Newton step is tried at 1, 1/4, ..., 4^-19 of its length
+HALVINGS = 20  # the Gauss-Newton step is tried at 1, 1/4, ..., 4^-19 of its length
 
 
 def _relax(
     curve: Curve, target: jax.Array, u: jax.Array, sigma: jax.Array, iterations: int, cap: float, xtol: float
 ) -> jax.Array:
-    """Up to ``iterations`` damped, capped Newton steps on d(sigma)^2 / 2 at fixed u; stops
-    once a step would move Gamma by at most ``xtol`` (converged).
+    """Up to ``iterations`` descent steps on d(sigma)^2 / 2 at fixed u; stops once the
+    tangential residual |(Gamma - f) . t| is at most ``xtol`` (stationary) or a step moves
+    Gamma by at most ``xtol``.
 
-    Each step tries the Newton step, then quarters of it, and takes the first that lowers d.
-    Both loops are ``while_loop`` s: under vmap a batch runs only as many steps and trials
-    as its slowest member needs, where a fixed count would pay for all of them every time.
+    Each step takes the better of two candidates that lower d and move Gamma by at most
+    2 ``cap``: the Newton step, and the Gauss-Newton step (the foot of the perpendicular on
+    the tangent, curvature ignored) backtracked by quarters. Newton alone converges
+    quadratically but is fooled where the curve turns sharply just ahead (a rounded corner
+    before a nearly flat stretch): its quadratic model puts the minimum an ulp away while d
+    keeps falling beyond the corner. Both loops are ``while_loop`` s: under vmap a batch runs
+    only as many steps and trials as its slowest member needs.
     """
 
-    def newton(s: jax.Array) -> tuple[jax.Array, jax.Array]:
+    def descend(s: jax.Array) -> tuple[jax.Array, jax.Array]:
         one = jnp.ones_like(s)
         (point, speed), (_, bend) = jax.jvp(lambda q: jax.jvp(lambda p: curve(u, p), (q,), (one,)), (s,), (one,))
         r = point - target
-        speed2 = speed @ speed
+        speed2 = jnp.maximum(speed @ speed, 1e-300)
         slope, curvature = r @ speed, speed2 + r @ bend  # L_sigma, L_sigma_sigma
-        step = slope / jnp.maximum(jnp.maximum(curvature, speed2), 1e-300)  # Newton, or a gradient step
-        limit = cap / jnp.sqrt(jnp.maximum(speed2, 1e-300))
-        step = jnp.clip(step, -limit, limit)
-        moved = jnp.abs(step) * jnp.sqrt(speed2)  # the step's length in target space, to first order
-        loss = r @ r
+        limit = cap / jnp.sqrt(speed2)
+        newton_step = jnp.clip(slope / jnp.maximum(curvature, speed2), -limit, limit)
+        gauss_step = jnp.clip(slope / speed2, -limit, limit)
 
-        def untried(state: tuple[jax.Array, jax.Array, jax.Array]) -> jax.Array:
-            trial, _, better = state
-            return ~better & (trial < HALVINGS)
+        State = tuple[jax.Array, jax.Array, jax.Array, jax.Array, jax.Array]
 
-        def attempt(state: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array, jax.Array]:
-            trial, _, _ = state
-            candidate = jnp.clip(s - 0.25**trial * step, 0.0, 1.0)
-            return trial + 1, candidate, jnp.sum((curve(u, candidate) - target) ** 2) < loss
+        def trial(count: jax.Array, step: jax.Array) -> State:
+            """(count, candidate, its change of d^2 (exact in rounding), how far Gamma moved,
+            whether acceptable)."""
+            candidate = jnp.clip(s - step, 0.0, 1.0)
+            moved_by = curve(u, candidate) - point
+            change, length = moved_by @ (moved_by + 2.0 * r), jnp.sqrt(moved_by @ moved_by)
+            # Gamma really moved at most 2 cap: where the speed nearly vanishes (a tooth's
+            # tip) the first-order cap alone lets a step land on another tooth.
+            return count, candidate, change, length, (change < 0.0) & (length <= 2.0 * cap)
 
-        converged = moved <= xtol
-        _, candidate, better = jax.lax.while_loop(untried, attempt, (jnp.asarray(0), s, converged))
-        return jnp.where(better & ~converged, candidate, s), jnp.where(better, moved, 0.0)
+        def untried(state: State) -> jax.Array:
+            count, *_, ok = state
+            return ~ok & (count < HALVINGS)
+
+        def backtrack(state: State) -> State:
+            return trial(state[0] + 1, 0.25 ** state[0] * gauss_step)
+
+        stationary = jnp.abs(slope) <= xtol * jnp.sqrt(speed2)
+        _, by_newton, newton_change, newton_length, newton_ok = trial(jnp.asarray(0), newton_step)
+        newton_ok = newton_ok & ~stationary
+        zero = jnp.asarray(0.0)
+        _, by_gauss, gauss_change, gauss_length, gauss_ok = jax.lax.while_loop(
+            untried, backtrack, (jnp.asarray(0), s, zero, zero, stationary)
+        )
+        gauss_ok = gauss_ok & ~stationary
+        take_gauss = gauss_ok & (~newton_ok | (gauss_change < newton_change))
+        candidate = jnp.where(take_gauss, by_gauss, jnp.where(newton_ok, by_newton, s))
+        return candidate, jnp.where(take_gauss, gauss_length, jnp.where(newton_ok, newton_length, 0.0))
 
     def unconverged(state: tuple[jax.Array, jax.Array, jax.Array]) -> jax.Array:
         count, _, moved = state
@@ -72,7 +93,7 @@ def _relax(
 
     def iterate(state: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array, jax.Array]:
         count, s, _ = state
-        return (count + 1, *newton(s))
+        return (count + 1, *descend(s))
 
     _, sigma, _ = jax.lax.while_loop(unconverged, iterate, (jnp.asarray(0), sigma, jnp.asarray(jnp.inf)))
     return sigma

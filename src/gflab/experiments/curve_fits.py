@@ -44,7 +44,7 @@ class CurveFlowSpec(Spec):
         two_timescale = getattr(self, "model", None) == "hierarchical"
         if two_timescale != (self.dynamics == "adiabatic"):
             why = (
-                "the hierarchical model runs in its adiabatic limit (its finite-lambda flow needs sigma below float64's resolution)"
+                "the hierarchical model runs in its adiabatic limit (its finite-lambda flow is stiff: level n holds ~(2m)^-n of sigma)"
                 if two_timescale
                 else "a zoo model has no fast variable to take the adiabatic limit of"
             )

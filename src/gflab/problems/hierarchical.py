@@ -30,20 +30,23 @@ width plus the tooth offset: the resolution delta_N.
 
 **Parametrisation** (hand-written: no library builds such curves). Gamma is C^1 in
 (u, sigma) (tested), its blends C^2 (quintic smoothsteps, corners whose slope follows a
-cubic smoothstep, lead-in/out speeds joining with zero acceleration), and its speed
-|dGamma/dsigma| vanishes nowhere the nearest point has to pass (a zero-speed point is a
-stationary point of the v-flow it cannot cross). Lessons measured while building it
-(issue 5 note): (i) positions run at *uniform* speed along each segment -- a slow stretch
-(short in space, long in sigma) relaxes v too slowly for the nearest point to cross it;
+cubic smoothstep, lead-in/out speeds joining with zero acceleration). Its speed
+|dGamma/dsigma| vanishes only on a level's future flanks before their teeth grow (vertical,
+lesson ii); the parent's spreading slides the nearest point across them while they slope by
+(1 - g) of the ramp (g the tooth's growth), slowly near g = 1. Lessons measured (issue 5
+notes): (i) each level's sigma share: a tooth region (the next level's room) is only
+rho ~ eps/(2m) of its unit's length but gets SHARE of its parameter interval (``Level.units``
+warps pos by a C^2 zeta), so a level costs a factor ~2m of sigma, not ~2m/eps; at uniform
+speed d = 5's deepest level held ~1e-18 of sigma, below float64's resolution;
 (ii) flanks are vertical (x_c flat along them) -- a flank tilted by omega/T shifts the
 nearest point along it by (offset in x_c) x tilt, enough to land a target in the wrong
 child, so the corners where x_c stops and restarts lie in the next level's leads, outside
-the box (corners over 10% of the flank lost 2.5% of targets at x_n near 0, 1); (iii) a tooth's flank is exactly the next level's segment (tooth profile and ramp
-compensate), and each level's offsets vanish with zero slope at its box's ends.
+the box (corners over 10% of the flank lost 2.5% of targets at x_n near 0, 1); (iii) a
+tooth's flank is exactly the next level's segment (tooth profile and ramp compensate), and
+each level's offsets vanish with zero slope at its box's ends.
 
-Status: learns 98.8% of 10^4 uniform targets of [0, 1]^3 and all of 1024 in [0, 1]^2 to
-within delta_N in the adiabatic limit (experiments ``hierarchical``, ``learnability``); at
-finite lambda the deeper levels' ~1e-10 share of sigma asks tolerances near float64's limit.
+Status (adiabatic limit; claims ``hierarchical.learned-d3``, ``-d5``): of 512 uniform targets
+it learns to within delta_N 508 in [0, 1]^3 and 505 in [0, 1]^5, every one outside the gaps.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ import equinox as eqx
 import numpy as np
 
 from gflab._jax import jax_module
+from gflab.errors import BadInput
 from gflab.problems.blends import lead, rounded_ramp, smoothstep
 from gflab.problems.curves import AbstractCurveModel
 
@@ -64,6 +68,7 @@ import jax.numpy as jnp  # noqa: E402
 # Fixed shape constants (fractions of a level's parameter interval, or of a unit).
 LEAD = 0.02  # lead-in and lead-out: each this fraction of a box's interval
 THETA = 0.05  # the tip sits at this fraction of the tooth region; the flank is the rest
+SHARE = 0.5  # a tooth region's share of its unit's parameter interval (the next level's room)
 MU_ROOT = 3.0  # distance of the root curve below the box in x_1..x_{d-1}
 MU_0 = 0.1  # offset of the root tooth below the box in x_0
 TOP = 0.05  # how far the last teeth reach above the box
@@ -119,15 +124,27 @@ class Level:
         return (1.0 - 2 * LEAD) / self.m
 
     @property
-    def rho(self) -> float:
-        """The tooth region's share of a unit (its share of the unit's length)."""
-        return self.tooth_width / self.spacing
+    def alpha(self) -> float:
+        """dpos/ds over a tooth region, in units of spacing / unit: the region is rho =
+        tooth_width / spacing of the unit's length but SHARE of its parameter interval."""
+        return self.tooth_width / self.spacing / SHARE
 
     @property
     def speed(self) -> float:
-        """dpos/ds over the units: uniform (a slow stretch would be a place where v relaxes
-        slowly, and the nearest point must cross such stretches)."""
-        return self.spacing / self.unit
+        """dpos/ds over a tooth region, at the ends of every unit and where the leads join them."""
+        return self.alpha * self.spacing / self.unit
+
+    def units(self, s: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+        """(unit index i, fraction r of the unit's parameter interval, the unit counter z)
+        for s over the units; z = i + zeta(r) runs uniformly in pos, r uniformly in s.
+
+        zeta(r) = alpha r on the tooth region r < SHARE (lesson i), then a rounded ramp up to
+        1 with slope alpha again at r = 1 (C^2 in s)."""
+        x = jnp.clip((s - LEAD) / self.unit, 0.0, float(self.m))
+        i = jnp.minimum(jnp.floor(x), self.m - 1)
+        r = x - i
+        zeta = self.alpha * r + (1.0 - self.alpha) * rounded_ramp(r - SHARE, 1.0 - SHARE, 0.25 * (1.0 - SHARE))
+        return i, r, i + zeta
 
     @property
     def length(self) -> float:
@@ -141,9 +158,8 @@ class Level:
         """The position map on the box's interval, s in [0, 1]: speed 0 at s = 0 (the
         parent's tip), ``end_speed`` at s = 1 (the parent's foot)."""
         p_in = LEAD * lead(s / LEAD, 0.0, self.speed, self.lead_in / LEAD)
-        z = jnp.clip((s - LEAD) / self.unit, 0.0, float(self.m))
-        i = jnp.minimum(jnp.floor(z), self.m - 1)
-        p_units = self.spacing * i + self.spacing * (z - i)  # = spacing z; this rounding is the tested one (note)
+        _, _, z = self.units(s)
+        p_units = self.spacing * z
         p_out = LEAD * lead((s - 1.0 + LEAD) / LEAD, self.speed, self.end_speed, self.lead_out / LEAD)
         return p_in + p_units + p_out
 
@@ -151,8 +167,7 @@ class Level:
         """Where the segment actually is along x_c: ``pos`` with every flank made vertical
         (x_c flat from just below the tip to the foot; a tilted flank would bias the nearest
         point along it by (offset in x_c) x tilt), the advance given back over the ramp."""
-        z = jnp.clip((s - LEAD) / self.unit, 0.0, float(self.m))
-        i = jnp.minimum(jnp.floor(z), self.m - 1)
+        i, _, z = self.units(s)
         q = self.spacing * (z - i)  # pos within the unit
         flank = (1.0 - THETA) * self.tooth_width
         corner = LEAD * flank  # in the next level's lead-in/out, outside the box (lesson ii)
@@ -181,10 +196,9 @@ class Level:
         z = (s - LEAD) / self.unit
         i = jnp.floor(z)
         r = z - i
-        inside = (i >= 0) & (i < self.m) & (r < self.rho)
-        t = r / self.rho
-        flank = inside & (t >= THETA)
-        return inside, t, flank, jnp.clip((t - THETA) / (1.0 - THETA), 0.0, 1.0)
+        t = r / SHARE
+        inside = (i >= 0) & (i < self.m) & (t < 1.0)
+        return inside, t, inside & (t >= THETA), jnp.clip((t - THETA) / (1.0 - THETA), 0.0, 1.0)
 
     @property
     def foot(self) -> float:
@@ -200,7 +214,11 @@ class Level:
 
     def flank_rate(self) -> float:
         """ds'/ds: how fast the flank's coordinate runs against this level's."""
-        return 1.0 / ((1.0 - THETA) * self.rho * self.unit)
+        return 1.0 / ((1.0 - THETA) * SHARE * self.unit)
+
+    def flank_sigma(self, j: int, s: np.ndarray) -> np.ndarray:
+        """This level's s at s' = s on the flank of tooth j (inverse of tooth_coordinates)."""
+        return LEAD + self.unit * (j + SHARE * (THETA + s * (1.0 - THETA)))
 
     def flank_end_speed(self) -> float:
         """dpos/ds' at the foot for whatever runs along this level's flanks: the ramp's
@@ -363,8 +381,15 @@ class Hierarchical(AbstractCurveModel):
         return jnp.stack(x, axis=-1)
 
 
+def check_stages(n_stages: int | None, d: int) -> None:
+    """:class:`BadInput` unless 1 <= N <= d: stage n splits coordinate x_n, each once."""
+    if n_stages is not None and not 1 <= n_stages <= d:
+        raise BadInput("n_stages", f"stage n splits x_n once, so 1 <= n_stages <= d = {d} (got {n_stages})")
+
+
 def hierarchical(d: int, n_stages: int | None = None, m: int = 150, eps: float = 0.05) -> Hierarchical:
     """The model for targets in [0, 1]^d with N stages (default d) and m children per split."""
+    check_stages(n_stages, d)
     n_stages = d if n_stages is None else n_stages
     levels = design(d, n_stages, m, eps)
     root = levels[0]
