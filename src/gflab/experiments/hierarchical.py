@@ -44,7 +44,7 @@ from gflab.experiments.curve_fits import CurveFlowSpec, build_model, fit_targets
 from gflab.experiments.sphere_obstruction import sphere_points
 from gflab.measure.verdicts import VERDICT_NAMES, proportion, verdict_fractions
 from gflab.problems.curves import ModelName, check_dims
-from gflab.problems.hierarchical import Hierarchical, Level, check_stages, hierarchical, resolution
+from gflab.problems.hierarchical import MAX_D, Hierarchical, Level, check_stages, hierarchical, resolution
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
@@ -59,8 +59,8 @@ MAX_GAP_TARGETS = 20_000  # bounds the candidates' memory (4e6 x d floats)
 
 
 class HierarchicalSpec(Spec):
-    d: int = Field(3, ge=2, le=5, description="target dimension")
-    n_stages: int | None = Field(None, ge=1, le=5, description="stages N <= d (default d)")
+    d: int = Field(3, ge=2, le=MAX_D, description="target dimension")
+    n_stages: int | None = Field(None, ge=1, le=MAX_D, description="stages N <= d (default d)")
     m: int = Field(150, ge=2, le=1000, description="children per split")
     eps: float = Field(0.05, gt=0, lt=1, description="design eps: total gap measure")
     n_targets: int = Field(10_000, ge=1, le=1_000_000)

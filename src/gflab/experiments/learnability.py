@@ -26,7 +26,7 @@ from gflab.experiments.curve_fits import CurveFlowSpec, build_model, curve_point
 from gflab.experiments.hierarchical import distance_figure, follow_targets, in_gaps
 from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
 from gflab.problems.curves import AbstractCurveModel, ModelName, check_dims
-from gflab.problems.hierarchical import Hierarchical, check_stages, hierarchical, resolution
+from gflab.problems.hierarchical import MAX_D, Hierarchical, check_stages, hierarchical, resolution
 from gflab.simulation import Save, Trajectory
 
 jax_module()  # float64 and host devices, before JAX is first used
@@ -49,7 +49,7 @@ class LearnabilitySpec(CurveFlowSpec):
         description="verdict image of grid x grid targets (d = 2; model=hierarchical: a slice in f0, f1); 0: none",
     )
     n_show: int = Field(6, ge=0, le=50, description="trajectories drawn in target space (zoo models)")
-    n_stages: int | None = Field(None, ge=1, le=5, description="model=hierarchical: stages N <= d (default d)")
+    n_stages: int | None = Field(None, ge=1, le=MAX_D, description="model=hierarchical: stages N <= d (default d)")
     m: int = Field(150, ge=2, le=1000, description="model=hierarchical: children per split")
     eps: float = Field(0.05, gt=0, lt=1, description="model=hierarchical: design eps, the total gap measure")
 
@@ -68,8 +68,8 @@ class LearnabilitySpec(CurveFlowSpec):
                 if name in self.model_fields_set:
                     raise BadInput(name, f"a parameter of model=hierarchical only (got model={self.model})")
             return self
-        if not 2 <= self.d <= 5:
-            raise BadInput("d", f"the hierarchical model is built for 2 <= d <= 5 (got {self.d})")
+        if not 2 <= self.d <= MAX_D:
+            raise BadInput("d", f"the hierarchical model is built for 2 <= d <= {MAX_D} (got {self.d})")
         check_stages(self.n_stages, self.d)
         if self.W not in (None, 2):
             raise BadInput("W", f"the hierarchical model has W = 2 (got {self.W})")

@@ -45,8 +45,7 @@ the box (corners over 10% of the flank lost 2.5% of targets at x_n near 0, 1); (
 tooth's flank is exactly the next level's segment (tooth profile and ramp compensate), and
 each level's offsets vanish with zero slope at its box's ends.
 
-Status (adiabatic limit; claims ``hierarchical.learned-d3``, ``-d5``): of 512 uniform targets
-it learns to within delta_N 508 in [0, 1]^3 and 505 in [0, 1]^5, every one outside the gaps.
+Status (adiabatic limit, 10^4 uniform targets): within delta_N 99.19% at d = 3, 98.93% at d = 5, all outside the gaps.
 """
 
 from __future__ import annotations
@@ -69,6 +68,7 @@ import jax.numpy as jnp  # noqa: E402
 LEAD = 0.02  # lead-in and lead-out: each this fraction of a box's interval
 THETA = 0.05  # the tip sits at this fraction of the tooth region; the flank is the rest
 SHARE = 0.5  # a tooth region's share of its unit's parameter interval (the next level's room)
+MAX_D = 5  # deepest level ~1e-9 of sigma at d = 5 (m = 200); each level more costs ~2m more, towards ulps
 MU_ROOT = 3.0  # distance of the root curve below the box in x_1..x_{d-1}
 MU_0 = 0.1  # offset of the root tooth below the box in x_0
 TOP = 0.05  # how far the last teeth reach above the box
