@@ -32,7 +32,7 @@ def main() -> None:
     import jax.numpy as jnp
 
     from gflab import GradientFlow, Stop, simulate
-    from gflab.experiments.sphere_common import OverlapReached
+    from gflab.experiments.multi_index.sphere_common import OverlapReached
     from gflab.problems.multi_index import SphereCorrelation, embed, full_from_reduced, index_vectors, sphere_start
 
     phi = jnp.asarray([0.0, 0.0, 0.0, 1.0])  # he3 x he3

@@ -35,7 +35,7 @@ def main() -> None:
     import jax.numpy as jnp
 
     from gflab import SGD, GradientFlow, Stop, simulate
-    from gflab.experiments.sphere_common import OverlapReached
+    from gflab.experiments.multi_index.sphere_common import OverlapReached
     from gflab.problems.multi_index import (
         OnlineSphereCorrelation,
         SphereCorrelation,

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gflab.claims import CLAIMS, Claim, claims_markdown, get_claims
+from gflab.claims import Claim
 from gflab.errors import BadInput
+from gflab.experiments import CLAIMS, claims_markdown, get_claims
 
 CLAIM = Claim(
     id="x.y",

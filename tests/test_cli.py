@@ -133,7 +133,7 @@ def test_random_set_strings_never_crash(
         get_experiment(experiment).validate(params)
         return {"experiment": experiment, "params": params, "metrics": {}, "claims": [], "run_dir": ""}
 
-    monkeypatch.setattr("gflab.experiments.run", validate_only)
+    monkeypatch.setattr("gflab.lab.run", validate_only)
     argv = ["gflab", "run", "learnability", "--json"]
     for key, value in pairs:
         argv += ["--set", f"{key}={value}"]

@@ -19,8 +19,8 @@ _LAZY = {
     "GradientFlow": "gflab.dynamics",
     "GradientDescent": "gflab.dynamics",
     "SGD": "gflab.dynamics",
-    "run": "gflab.experiments",
-    "reproduce": "gflab.claims",
+    "run": "gflab.lab",
+    "reproduce": "gflab.lab",
 }
 
 

@@ -51,14 +51,13 @@ def list_cmd(
     markdown: Annotated[bool, typer.Option("--markdown", help="The claims table as markdown (README).")] = False,
 ) -> None:
     """Experiments and claims, one line each."""
-    from gflab.claims import CLAIMS, claims_markdown
-    from gflab.experiments import REGISTRY
+    from gflab.experiments import CLAIMS, REGISTRY, claims_markdown
 
     if markdown:
         typer.echo(claims_markdown())
         return
-    for name, (_, _, summary) in REGISTRY.items():
-        typer.echo(f"experiment  {name:<36} {summary}")
+    for name, entry in REGISTRY.items():
+        typer.echo(f"experiment  {name:<36} {entry.summary}")
     for claim in CLAIMS:
         typer.echo(f"claim       {claim.id:<36} {claim.statement[:110]}")
 
@@ -73,7 +72,7 @@ def run(
     force: Annotated[bool, typer.Option("--force", help="Recompute even if the same spec is stored.")] = False,
 ) -> None:
     """Run one experiment and store its run directory."""
-    from gflab.experiments import run as run_experiment
+    from gflab.lab import run as run_experiment
     from gflab.store import read_params_file
 
     params = read_params_file(spec) if spec else {}
@@ -127,7 +126,7 @@ def reproduce(
     """Run claims; write report.html (+ PNG figures) and claims.json."""
     from rich.console import Console
 
-    from gflab.claims import reproduce as reproduce_claims
+    from gflab.lab import reproduce as reproduce_claims
 
     results = reproduce_claims(None if all_ else claim_ids, quick=quick, out=out, force=force, progress=True)
     if as_json:

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
 
-from gflab.measure.verdicts import VERDICT_NAMES
+from gflab.results import VERDICT_NAMES
 
 VERDICT_COLORS: tuple[str, ...] = ("#2ca02c", "#d62728", "#7f7f7f", "#9467bd")
 VERDICT_CMAP = ListedColormap(VERDICT_COLORS)

@@ -14,8 +14,8 @@ import json
 import math
 import os
 import shutil
-import time
 import uuid
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ def _pid_alive(pid: int) -> bool:
 
 
 class Store:
-    """A folder of run directories."""
+    """A folder of run directories: look up, write atomically, clean up. Knows nothing of the science."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
@@ -72,48 +72,15 @@ class Store:
         except (FileNotFoundError, json.JSONDecodeError):
             return None
 
-    def run(self, experiment: str, params: dict[str, Any], *, force: bool = False, progress: bool = False) -> dict[str, Any]:
-        """Validate, then load the cached run or compute and store it; returns the summary."""
-        from gflab.claims import CLAIMS
-        from gflab.console import stderr_console
-        from gflab.experiments import get_experiment
-
-        exp = get_experiment(experiment)
-        spec = exp.validate(params)
-        full_params = jsonable(spec.model_dump(mode="json"))
-        final = self.run_dir(experiment, full_params)
-        if not force and (cached := self.load(final)) is not None:
-            if progress:
-                stderr_console().print(f"[dim]{experiment}: cached {final}[/dim]")
-            return cached
+    def write(self, final: Path, files: Mapping[str, Callable[[Path], None]]) -> None:
+        """Write a run directory atomically: each ``files[name](path)`` writes one file into a
+        temporary folder, which is then renamed to ``final`` (replacing an older one)."""
         self._clean_stale()
-        start = time.perf_counter()
-        result = exp.run(spec, progress=progress)
-        claims = [c.evaluate(result.metrics) for c in CLAIMS if c.applies_to(experiment, full_params)]
-        summary = {
-            "experiment": experiment,
-            "params": full_params,
-            "metrics": jsonable(result.metrics),
-            "claims": jsonable(claims),
-            "run_dir": str(final),
-        }
         tmp = self.root / f".tmp-{final.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir(parents=True)
-        (tmp / "spec.json").write_text(
-            json.dumps({"experiment": experiment, "params": full_params, "version": SPEC_VERSION}, indent=2, sort_keys=True)
-        )
-        result.table.to_parquet(tmp / "metrics.parquet", index=False)
-        if result.figures:
-            import matplotlib.pyplot as plt
-
-            for name, fig in result.figures.items():
-                fig.savefig(tmp / f"{name}.png", dpi=110)
-                plt.close(fig)
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
+        for name, write_file in files.items():
+            write_file(tmp / name)
         self._publish(tmp, final)
-        if progress:
-            stderr_console().print(f"[dim]{experiment}: {time.perf_counter() - start:.1f} s -> {final}[/dim]")
-        return summary
 
     def _publish(self, tmp: Path, final: Path) -> None:
         """Rename ``tmp`` to ``final`` (replacing an older complete run when forced)."""

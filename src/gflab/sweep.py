@@ -18,7 +18,9 @@ import itertools
 from typing import Any
 
 from gflab.errors import BadInput
-from gflab.store import Store, read_params_file
+from gflab.experiments import get_experiment
+from gflab.lab import run
+from gflab.store import read_params_file
 
 
 def grid_points(spec: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -40,21 +42,18 @@ def grid_points(spec: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
 
 def run_sweep(path: str, *, executor: str = "local", address: str | None = None, out: str = "gflab-runs") -> list[dict[str, Any]]:
     """Run every grid point (validated first, all of them, before any compute)."""
-    from gflab.experiments import get_experiment
-
     experiment, points = grid_points(read_params_file(path))
     exp = get_experiment(experiment)
     for point in points:
         exp.validate(point)
-    store = Store(out)
     if executor == "local":
-        return [store.run(experiment, p, progress=True) for p in points]
+        return [run(experiment, p, out=out, progress=True) for p in points]
     if executor == "dask":
         try:
             from dask.distributed import Client
         except ImportError:
             raise BadInput("--executor", "dask needs dask.distributed: pip install 'dask[distributed]'") from None
         with Client(address) if address else Client(processes=True) as client:
-            futures = client.map(lambda p: Store(out).run(experiment, p), points, pure=False)
+            futures = client.map(lambda p: run(experiment, p, out=out), points, pure=False)
             return client.gather(futures)
     raise BadInput("--executor", f"unknown executor {executor!r}; accepted: local, dask")

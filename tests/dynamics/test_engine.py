@@ -12,6 +12,8 @@ import pytest
 from gflab import GradientDescent, GradientFlow, Save, Stop, simulate
 from gflab.errors import BadInput
 from gflab.problems import AbstractProblem, CurveFit, make_model
+from gflab.problems.curves import output
+from gflab.simulation import loss
 
 
 class Isotropic(AbstractProblem):
@@ -31,7 +33,7 @@ def _ensemble(slots: int) -> object:
         GradientFlow(t1=200.0),
         jnp.full(2, 0.3),
         over=lambda p: p.target,
-        save=Save(ts=(0.0, 1.0, 10.0, 200.0)),
+        save=Save(ts=(0.0, 1.0, 10.0, 200.0), observables={"loss": loss, "output": output}),
         stop=Stop(tol=1e-6, gtol=1e-5),
         slots=slots,
     )
@@ -61,6 +63,28 @@ def test_observations_after_a_stop_repeat_the_final_value() -> None:
     assert stopped.any()
     np.testing.assert_allclose(traj.observations["loss"][stopped, -1], traj.final_loss[stopped], rtol=1e-12)
     assert traj.observations["output"].shape == (37, 4, 3)
+    # the saves after a stop carry the stop's time, not the save grid's (a crossing read off
+    # them is interpolated up to the stop, not up to the next save time)
+    late = traj.ts[None, :] > traj.t_final[:, None]
+    np.testing.assert_array_equal(traj.saved_ts[late], np.broadcast_to(traj.t_final[:, None], late.shape)[late])
+    np.testing.assert_allclose(traj.saved_ts[~late], np.broadcast_to(traj.ts, late.shape)[~late], atol=1e-9)
+
+
+def test_step_sizes_differ_per_trajectory_in_one_ensemble() -> None:
+    """GD on L = |w|^2 / 2: w_k = (1 - eta)^k w_0 at t = k eta, each row with its own eta and t1."""
+    etas = np.array([0.1, 0.25, 0.5, 1.5])
+    steps = 8
+    traj = simulate(
+        Isotropic(jnp.asarray(1.0)),
+        GradientDescent(eta=jnp.asarray(etas), t1=jnp.asarray(steps * etas)),
+        jnp.ones(2),
+        dynamics_over=lambda d: (d.eta, d.t1),
+        save=Save(ts=np.outer(etas, [1.0, 4.0])),  # one save grid per trajectory: after 1 and 4 steps
+    )
+    np.testing.assert_allclose(traj.steps, steps)
+    np.testing.assert_allclose(traj.final_params, np.outer((1 - etas) ** steps, np.ones(2)), rtol=1e-13)
+    expected = 0.5 * 2 * (1 - etas[:, None]) ** (2 * np.array([1, 4]))
+    np.testing.assert_allclose(traj.observations["loss"], expected, rtol=1e-13)
 
 
 def test_batched_initial_conditions() -> None:
@@ -93,7 +117,7 @@ def test_bad_save_times_are_bad_input(ts: tuple[float, ...]) -> None:
 def test_event_stops_a_trajectory_where_it_fires() -> None:
     from dataclasses import dataclass
 
-    from gflab.dynamics.engine import EVENT
+    from gflab.results import StopReason
 
     @dataclass(frozen=True)
     class NormBelow:
@@ -104,6 +128,6 @@ def test_event_stops_a_trajectory_where_it_fires() -> None:
 
     # w(t) = w0 exp(-t): |w| crosses 1/2 at t = log 2 (reported at the end of that step)
     traj = simulate(Isotropic(jnp.asarray(1.0)), GradientFlow(t1=10.0, rtol=1e-8), jnp.ones(1), stop=Stop(event=NormBelow(0.5)))
-    assert int(traj.reason) == EVENT
+    assert int(traj.reason) == StopReason.EVENT
     assert np.log(2) <= float(traj.t_final) < np.log(2) + 0.2
     assert float(np.abs(traj.final_params[0])) == pytest.approx(np.exp(-float(traj.t_final)), rel=1e-6)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gflab.dynamics import EulerMaruyama
-from gflab.problems.valley import QuasiStatic, Valley
+from gflab.problems.valley import QuasiStatic, Valley, position
 from gflab.simulation import Save, Stop, simulate
 
 
@@ -33,7 +33,7 @@ def test_quasi_static_flow_is_exponential_for_the_quadratic_valley() -> None:
         quasi,
         GradientFlow(rtol=1e-10, atol=1e-12, t1=50.0),
         jnp.asarray(1.0),
-        save=Save(ts=(50.0,), observables=("x",)),
+        save=Save(ts=(50.0,), observables={"x": position}),
         stop=Stop(tol=0.0, gtol=0.0),
     )
     assert float(traj.observations["x"][-1]) == pytest.approx(np.exp(-0.01 * 50 / 2), rel=1e-7)

@@ -14,6 +14,7 @@ from gflab.problems.multi_index import (
     embed,
     full_start,
     index_vectors,
+    overlaps,
 )
 
 D, K = 30, 2
@@ -27,7 +28,7 @@ def _warm_start() -> jnp.ndarray:
 
 
 def test_online_sgd_overlaps_converge_to_the_population_flow_as_the_batch_grows() -> None:
-    save = Save(ts=tuple(np.linspace(0.0, 3.0, 7)), observables=("overlaps",))
+    save = Save(ts=tuple(np.linspace(0.0, 3.0, 7)), observables={"overlaps": overlaps})
     flow = simulate(SphereCorrelation(V, PHI), GradientFlow(rtol=1e-10, atol=1e-12, t1=3.0), _warm_start(), save=save)
     errors = []
     for batch in (10, 100, 1000):
@@ -45,7 +46,7 @@ def test_online_sgd_overlaps_converge_to_the_population_flow_as_the_batch_grows(
 
 
 def test_finite_sample_flow_approaches_the_population_flow() -> None:
-    save = Save(ts=(0.0, 1.0, 2.0), observables=("overlaps",))
+    save = Save(ts=(0.0, 1.0, 2.0), observables={"overlaps": overlaps})
     dyn = GradientFlow(rtol=1e-8, atol=1e-10, t1=2.0)
     flow = simulate(SphereCorrelation(V, PHI), dyn, _warm_start(), save=save).observations["overlaps"]
     gaps = []

@@ -7,14 +7,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gflab.dynamics.engine import DIVERGED, GRAD_BELOW_GTOL, REACHED_T1
 from gflab.measure import classify, verdict_fractions, wilson_interval
+from gflab.results import StopReason
 
 
 def test_classify_each_verdict() -> None:
     loss = np.array([1e-9, 0.3, 0.3, 0.3, np.nan])
     grad = np.array([1e-3, 1e-7, 1e-2, 1e-2, 1.0])
-    reason = np.array([REACHED_T1, GRAD_BELOW_GTOL, REACHED_T1, DIVERGED, REACHED_T1])
+    reason = np.array(
+        [StopReason.REACHED_T1, StopReason.GRAD_BELOW_GTOL, StopReason.REACHED_T1, StopReason.DIVERGED, StopReason.REACHED_T1]
+    )
     codes = classify(loss, grad, reason, tol=1e-6, gtol=1e-5)
     assert codes.tolist() == [0, 1, 2, 3, 3]
 

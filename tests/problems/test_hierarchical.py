@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from gflab import GradientFlow, Save, simulate
 from gflab.dynamics.adiabatic import nearest_point_path
-from gflab.experiments.hierarchical import in_gaps
-from gflab.problems.curves import CurveFit
+from gflab.experiments.learnability.hierarchical import in_gaps
+from gflab.problems.curves import CurveFit, output
 from gflab.problems.hierarchical import MU_ROOT, Hierarchical, design, hierarchical, resolution
 
 
@@ -67,7 +67,7 @@ def test_stage_zero_carries_phi_to_the_root_tooth_at_the_targets_x1() -> None:
         CurveFit(model=model, target=jnp.asarray(target)),
         GradientFlow(solver="kvaerno3", rtol=1e-6, atol=1e-9, t1=1.5),
         jnp.asarray([0.05, 0.0]),
-        save=Save(ts=(1.5,), observables=("output",)),
+        save=Save(ts=(1.5,), observables={"output": output}),
     )
     u = float(traj.final_params[0])
     out = traj.observations["output"][-1]

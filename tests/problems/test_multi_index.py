@@ -20,6 +20,7 @@ from gflab.problems.multi_index import (
     full_from_reduced,
     full_start,
     index_vectors,
+    overlaps,
     span_coordinates,
     sphere_start,
     unit_rows,
@@ -72,7 +73,7 @@ def test_population_losses_match_monte_carlo(sigma: str, sigma_star: str) -> Non
 
 def _compare(problem_full, problem_reduced, w_full, w_reduced, ts) -> float:  # type: ignore[no-untyped-def]
     dyn = GradientFlow(rtol=1e-12, atol=1e-14, t1=float(ts[-1]), solver="dopri8")
-    save = Save(ts=tuple(ts), observables=("overlaps",))
+    save = Save(ts=tuple(ts), observables={"overlaps": overlaps})
     full = simulate(problem_full, dyn, jnp.asarray(w_full), save=save)
     reduced = simulate(problem_reduced, dyn, jnp.asarray(w_reduced), save=save)
     return float(np.max(np.abs(full.observations["overlaps"] - reduced.observations["overlaps"])))

@@ -20,6 +20,7 @@ from gflab.problems.subspace import (
     link,
     link_tensors,
     link_values,
+    overlaps,
     reduced_start,
     stiefel_start,
     subspace_distance,
@@ -79,7 +80,7 @@ def test_reduced_flow_equals_the_full_flow_and_stays_orthonormal() -> None:
     w_red = np.concatenate([a, (vecs * np.sqrt(vals)) @ vecs.T], axis=1)
     ts = tuple(np.geomspace(1e-2, 100.0, 8))
     dyn = GradientFlow(rtol=1e-11, atol=1e-13, t1=100.0, solver="dopri8")
-    save = Save(ts=ts, observables=("overlaps",))
+    save = Save(ts=ts, observables={"overlaps": overlaps})
     for cls in (GrassmannTwoTimescale, PlantedStiefel):
         full = simulate(_problem(cls, "staircase", d), dyn, jnp.asarray(w_full), save=save)
         red = simulate(_problem(cls, "staircase", 2 * r), dyn, jnp.asarray(w_red), save=save)

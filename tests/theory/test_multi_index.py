@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gflab.experiments.beta_threshold import hessian_gap
+from gflab.experiments.multi_index.beta_threshold import hessian_gap
 from gflab.theory import multi_index as theory
 
 

@@ -19,12 +19,14 @@ State = Any
 class AbstractDynamics(eqx.Module):
     """How parameters move. A dynamics is a stepper: ``init`` then repeated ``step``.
 
-    The state is a pytree holding at least ``y`` (parameters) and ``t`` (time). ``step``
-    advances one trajectory by at most up to ``t_limit`` (a save time or the final time)
-    and reports whether the attempt was accepted and whether it failed irrecoverably.
+    The state is a NamedTuple with at least the fields ``y`` (parameters) and ``t`` (time).
+    ``step`` advances one trajectory by at most up to ``t_limit`` (a save time or the final
+    time) and reports whether the attempt was accepted and whether it failed irrecoverably.
+    Array fields (a step size, ``t1``) may carry a leading ensemble axis: the engine hands
+    every trajectory its own row (``simulate(..., dynamics_over=...)``).
     """
 
-    t1: eqx.AbstractVar[float]
+    t1: eqx.AbstractVar[float | jax.Array]
     max_steps: eqx.AbstractVar[int]
 
     @abc.abstractmethod
@@ -37,7 +39,7 @@ class AbstractDynamics(eqx.Module):
 
     def loss_and_grad_norm(self, problem: AbstractProblem, state: State) -> tuple[jax.Array, jax.Array]:
         """``(L, |grad L|)`` at the state (for stop rules); subclasses may reuse work."""
-        return problem.loss_and_grad_norm(state["y"])
+        return problem.loss_and_grad_norm(state.y)
 
     def shardable(self) -> bool:
         """Whether the engine may split the ensemble over devices with ``shard_map``."""

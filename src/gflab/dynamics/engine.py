@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import equinox as eqx
 import numpy as np
@@ -21,14 +21,12 @@ import numpy as np
 from gflab._jax import jax_module
 from gflab.dynamics.base import AbstractDynamics
 from gflab.problems.base import AbstractProblem
+from gflab.results import StopReason
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 from jax.sharding import Mesh, NamedSharding, PartitionSpec  # noqa: E402
-
-# Why a trajectory stopped.
-RUNNING, LOSS_BELOW_TOL, GRAD_BELOW_GTOL, DIVERGED, REACHED_T1, MAX_STEPS, EVENT = range(7)
 
 
 @dataclass(frozen=True)
@@ -56,145 +54,172 @@ def _first_bad(values: jax.Array, bound: float) -> jax.Array:
     return ~jnp.isfinite(values) | (jnp.abs(values) > bound)
 
 
+Model = tuple[AbstractProblem, AbstractDynamics]
+Observer = Callable[[AbstractProblem, Any], dict[str, jax.Array]]
+
+
+class Carry(NamedTuple):
+    """The slots' state between rounds; every field has a leading slot axis (host arrays
+    before the first round, device arrays after)."""
+
+    batched: Any  # the slot's rows of the (problem, dynamics) leaves that vary per trajectory
+    ts: Any  # (slots, T + 1) the slot's save times, inf-padded
+    state: Any  # the dynamics' state
+    buf: dict[str, Any]  # (slots, T, ...) observations on the save grid
+    saved_t: Any  # (slots, T) the time of the state recorded at each save
+    j: Any  # index of the next save
+    active: Any
+    steps: Any
+    reason: Any
+    loss: Any
+    gnorm: Any
+
+
 def _advance_local(
-    shared: AbstractProblem,
-    dynamics: AbstractDynamics,
+    shared: Model,
     stop: Stop,
-    ts: jax.Array,
-    carry: dict[str, Any],
+    carry: Carry,
     fresh: jax.Array,
     new_batched: Any,
+    new_ts: jax.Array,
     new_y0: Any,
     round_steps: int,
-    observe: Callable[[AbstractProblem, Any], dict[str, jax.Array]],
-) -> dict[str, Any]:
+    observe: Observer,
+) -> Carry:
     """Refill the ``fresh`` slots, then run up to ``round_steps`` attempts on every slot."""
     tol, gtol, bound = stop.tol, stop.gtol, stop.bound
-    n_save = ts.shape[0]
-    slack = dynamics.save_slack()
-    ts_pad = jnp.concatenate([ts, jnp.full((1,), jnp.inf)])  # ts_pad[n_save]: no save pending
+    n_slots, n_save = carry.ts.shape[0], carry.ts.shape[1] - 1
+    max_steps = shared[1].max_steps
 
-    def problem_of(batched: Any) -> AbstractProblem:
-        return eqx.combine(batched, shared)
+    def model_of(batched: Any) -> Model:
+        problem, dynamics = eqx.combine(batched, shared)
+        return problem, dynamics
 
-    batched = _where(fresh, new_batched, carry["batched"])
-    init_state = jax.vmap(lambda b, y: dynamics.init(problem_of(b), y))(new_batched, new_y0)
-    state = _where(fresh, init_state, carry["state"])
-    zero = jnp.zeros_like(carry["j"])
-    c = {
-        "batched": batched,
-        "state": state,
-        "buf": carry["buf"],
-        "j": jnp.where(fresh, zero, carry["j"]),
-        "active": carry["active"] | fresh,
-        "steps": jnp.where(fresh, zero, carry["steps"]),
-        "reason": jnp.where(fresh, RUNNING, carry["reason"]),
-        "loss": carry["loss"],
-        "gnorm": carry["gnorm"],
-    }
+    def per_slot(fn: Callable[..., Any], batched: Any, *args: Any) -> Any:
+        """``fn(problem, dynamics, *args)`` for every slot."""
+        return jax.vmap(lambda b, *a: fn(*model_of(b), *a), axis_size=n_slots)(batched, *args)
 
-    def observe_all(c: dict[str, Any]) -> dict[str, jax.Array]:
-        return jax.vmap(lambda b, y: observe(problem_of(b), y))(c["batched"], c["state"]["y"])
+    batched = _where(fresh, new_batched, carry.batched)
+    init_state = per_slot(lambda p, d, y: d.init(p, y), new_batched, new_y0)
+    zero = jnp.zeros_like(carry.j)
+    c = carry._replace(
+        batched=batched,
+        ts=jnp.where(fresh[:, None], new_ts, carry.ts),
+        state=_where(fresh, init_state, carry.state),
+        j=jnp.where(fresh, zero, carry.j),
+        active=carry.active | fresh,
+        steps=jnp.where(fresh, zero, carry.steps),
+        reason=jnp.where(fresh, StopReason.RUNNING, carry.reason),
+    )
+    slack = per_slot(lambda p, d: jnp.asarray(d.save_slack(), jnp.float64), batched)
+    t1 = per_slot(lambda p, d: jnp.asarray(d.t1, jnp.float64), batched)
+    slot_rows = jnp.arange(n_slots)
 
-    def write(buf: dict[str, jax.Array], obs: dict[str, jax.Array], slot_mask: jax.Array) -> dict[str, jax.Array]:
-        return {k: _where(slot_mask, obs[k][:, None], buf[k]) for k in buf}
+    def record(
+        c: Carry, buf: dict[str, jax.Array], saved_t: jax.Array, mask: jax.Array
+    ) -> tuple[dict[str, jax.Array], jax.Array]:
+        """Write the current observations (and the state's time) where ``mask`` (slots, T) is set."""
+        obs = per_slot(lambda p, d, y: observe(p, y), c.batched, c.state.y)
+        buf = {k: _where(mask, obs[k][:, None], buf[k]) for k in buf}
+        return buf, jnp.where(mask, c.state.t[:, None], saved_t)
 
-    def body(loop: tuple[Any, dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
+    def body(loop: tuple[Any, Carry]) -> tuple[Any, Carry]:
         i, c = loop
-        t = c["state"]["t"]
-        j = c["j"]
+        t = c.state.t
+        j = c.j
+        pending = c.ts[slot_rows, j]  # inf when no save is left
         # (a) record the pending save time once reached
-        hit = c["active"] & (t >= ts_pad[j] - slack)
+        hit = c.active & (t >= pending - slack)
+        buf, saved_t = c.buf, c.saved_t
         if n_save:
-            buf = jax.lax.cond(
+            buf, saved_t = jax.lax.cond(
                 jnp.any(hit),
-                lambda: write(c["buf"], observe_all(c), hit[:, None] & (jnp.arange(n_save)[None] == j[:, None])),
-                lambda: c["buf"],
+                lambda: record(c, buf, saved_t, hit[:, None] & (jnp.arange(n_save)[None] == j[:, None])),
+                lambda: (buf, saved_t),
             )
-        else:
-            buf = c["buf"]
         j = j + hit
         # (b) stop events at the current state
-        loss, gnorm = jax.vmap(lambda b, s: dynamics.loss_and_grad_norm(problem_of(b), s))(c["batched"], c["state"])
+        loss, gnorm = per_slot(lambda p, d, s: d.loss_and_grad_norm(p, s), c.batched, c.state)
         y_bad = jax.vmap(lambda y: jnp.any(jnp.asarray([jnp.any(_first_bad(x, bound)) for x in jax.tree_util.tree_leaves(y)])))(
-            c["state"]["y"]
+            c.state.y
         )
-        reason = jnp.full_like(c["reason"], RUNNING)
-        reason = jnp.where(c["steps"] >= dynamics.max_steps, MAX_STEPS, reason)
-        reason = jnp.where(t >= dynamics.t1 - slack, REACHED_T1, reason)
+        reason = jnp.full_like(c.reason, StopReason.RUNNING)
+        reason = jnp.where(c.steps >= max_steps, StopReason.MAX_STEPS, reason)
+        reason = jnp.where(t >= t1 - slack, StopReason.REACHED_T1, reason)
         if gtol is not None:
-            reason = jnp.where(gnorm < gtol, GRAD_BELOW_GTOL, reason)
+            reason = jnp.where(gnorm < gtol, StopReason.GRAD_BELOW_GTOL, reason)
         event = stop.event
         if event is not None:
-            fired = jax.vmap(lambda b, y: event(problem_of(b), y))(c["batched"], c["state"]["y"])
-            reason = jnp.where(fired, EVENT, reason)
+            fired = per_slot(lambda p, d, y: event(p, y), c.batched, c.state.y)
+            reason = jnp.where(fired, StopReason.EVENT, reason)
         if tol is not None:
-            reason = jnp.where(loss < tol, LOSS_BELOW_TOL, reason)
+            reason = jnp.where(loss < tol, StopReason.LOSS_BELOW_TOL, reason)
         reason = jnp.where(
-            y_bad | _first_bad(loss, bound) | _first_bad(gnorm, bound) | (c["reason"] == DIVERGED), DIVERGED, reason
+            y_bad | _first_bad(loss, bound) | _first_bad(gnorm, bound) | (c.reason == StopReason.DIVERGED),
+            StopReason.DIVERGED,
+            reason,
         )
-        stopping = c["active"] & (reason != RUNNING) & ((j >= n_save) | (reason != REACHED_T1))
+        stopping = c.active & (reason != StopReason.RUNNING) & ((j >= n_save) | (reason != StopReason.REACHED_T1))
         if n_save:
-            buf = jax.lax.cond(
+            # The saves after a stop hold the state at the stop, with the stop's time.
+            buf, saved_t = jax.lax.cond(
                 jnp.any(stopping),
-                lambda: write(buf, observe_all(c), stopping[:, None] & (jnp.arange(n_save)[None] >= j[:, None])),
-                lambda: buf,
+                lambda: record(c, buf, saved_t, stopping[:, None] & (jnp.arange(n_save)[None] >= j[:, None])),
+                lambda: (buf, saved_t),
             )
-        active = c["active"] & ~stopping
+        active = c.active & ~stopping
         # (c) one attempted step for every still active slot
-        t_limit = jnp.minimum(ts_pad[j], dynamics.t1)
-        new_state, _, failed = jax.vmap(lambda b, s, tl: dynamics.step(problem_of(b), s, tl))(c["batched"], c["state"], t_limit)
-        c = {
-            "batched": c["batched"],
-            "state": _where(active, new_state, c["state"]),
-            "buf": buf,
-            "j": jnp.where(stopping, n_save, j),
-            "active": active,
-            "steps": c["steps"] + active,
-            "reason": jnp.where(stopping, reason, jnp.where(active & failed, DIVERGED, c["reason"])),
-            "loss": jnp.where(stopping, loss, c["loss"]),
-            "gnorm": jnp.where(stopping, gnorm, c["gnorm"]),
-        }
+        t_limit = jnp.minimum(c.ts[slot_rows, j], t1)
+        new_state, _, failed = per_slot(lambda p, d, s, tl: d.step(p, s, tl), c.batched, c.state, t_limit)
+        c = c._replace(
+            state=_where(active, new_state, c.state),
+            buf=buf,
+            saved_t=saved_t,
+            j=jnp.where(stopping, n_save, j),
+            active=active,
+            steps=c.steps + active,
+            reason=jnp.where(stopping, reason, jnp.where(active & failed, StopReason.DIVERGED, c.reason)),
+            loss=jnp.where(stopping, loss, c.loss),
+            gnorm=jnp.where(stopping, gnorm, c.gnorm),
+        )
         return i + 1, c
 
-    _, c = jax.lax.while_loop(lambda loop: (loop[0] < round_steps) & jnp.any(loop[1]["active"]), body, (0, c))
+    _, c = jax.lax.while_loop(lambda loop: (loop[0] < round_steps) & jnp.any(loop[1].active), body, (0, c))
     return c
 
 
 @eqx.filter_jit
 def _advance(
-    shared: AbstractProblem,
-    dynamics: AbstractDynamics,
+    shared: Model,
     stop: Stop,
-    ts: jax.Array,
-    carry: dict[str, Any],
+    carry: Carry,
     fresh: jax.Array,
     new_batched: Any,
+    new_ts: jax.Array,
     new_y0: Any,
     round_steps: int,
-    observe: Callable[[AbstractProblem, Any], dict[str, jax.Array]],
+    observe: Observer,
     mesh: Mesh,
-) -> dict[str, Any]:
+) -> Carry:
     """:func:`_advance_local` on every device at once, each on its own share of the slots.
 
     One program (one compile) for all devices; each device runs its own while loop, so a
     device whose slots are all finished stops early. With one device there is no
     ``shard_map`` (dynamics that cannot be sharded run this way). Slot arrays are split on their first
-    axis; the problem's shared arrays and the save grid are replicated.
+    axis; the shared leaves of the problem and the dynamics are replicated.
     """
     if mesh.devices.size == 1:
-        return _advance_local(shared, dynamics, stop, ts, carry, fresh, new_batched, new_y0, round_steps, observe)
-    arrays, static = eqx.partition((shared, dynamics), eqx.is_array)
+        return _advance_local(shared, stop, carry, fresh, new_batched, new_ts, new_y0, round_steps, observe)
+    arrays, static = eqx.partition(shared, eqx.is_array)
 
-    def local(arrays: Any, ts: jax.Array, carry: Any, fresh: Any, new_batched: Any, new_y0: Any) -> Any:
-        shared_, dynamics_ = eqx.combine(arrays, static)
-        return _advance_local(shared_, dynamics_, stop, ts, carry, fresh, new_batched, new_y0, round_steps, observe)
+    def local(arrays: Any, carry: Any, fresh: Any, new_batched: Any, new_ts: Any, new_y0: Any) -> Any:
+        return _advance_local(eqx.combine(arrays, static), stop, carry, fresh, new_batched, new_ts, new_y0, round_steps, observe)
 
     slots, replicated = PartitionSpec("slots"), PartitionSpec()
     sharded = jax.shard_map(
-        local, mesh=mesh, in_specs=(replicated, replicated, slots, slots, slots, slots), out_specs=slots, check_vma=False
+        local, mesh=mesh, in_specs=(replicated, slots, slots, slots, slots, slots), out_specs=slots, check_vma=False
     )
-    return sharded(arrays, ts, carry, fresh, new_batched, new_y0)
+    return sharded(arrays, carry, fresh, new_batched, new_ts, new_y0)
 
 
 @dataclass
@@ -202,6 +227,7 @@ class EnsembleResult:
     """Host arrays, one row per trajectory."""
 
     observations: dict[str, np.ndarray]
+    saved_t: np.ndarray
     final_params: Any
     final_loss: np.ndarray
     final_grad_norm: np.ndarray
@@ -211,24 +237,26 @@ class EnsembleResult:
 
 
 def run_ensemble(
-    shared: AbstractProblem,
+    shared: Model,
     batched_rows: Any,
+    ts_rows: np.ndarray,
     y0_rows: Any,
     n: int,
-    dynamics: AbstractDynamics,
-    ts: np.ndarray,
     stop: Stop,
-    observe: Callable[[AbstractProblem, Any], dict[str, jax.Array]],
+    observe: Observer,
     *,
     slots: int = 512,
     round_steps: int = 32,
     on_progress: Callable[[int], None] | None = None,
 ) -> EnsembleResult:
-    """Run ``n`` trajectories; row ``i`` uses ``batched_rows[i]`` combined with ``shared``.
+    """Run ``n`` trajectories; row ``i`` is the (problem, dynamics) pair ``batched_rows[i]``
+    combined with ``shared``, saved at ``ts_rows[i]``, started from ``y0_rows[i]``.
 
-    ``batched_rows`` and ``y0_rows`` are pytrees of numpy arrays with leading axis ``n``.
-    Work is spread over all local devices; each holds up to ``slots`` trajectories at a time.
+    ``batched_rows``, ``ts_rows`` (n, T) and ``y0_rows`` have leading axis ``n`` (numpy
+    arrays; broadcast views are fine: only the rows of a round are copied). Work is spread
+    over all local devices; each holds up to ``slots`` trajectories at a time.
     """
+    dynamics = shared[1]
     n_devices = max(1, min(len(jax.local_devices()), math.ceil(n / slots))) if dynamics.shardable() else 1
     mesh = Mesh(np.asarray(jax.local_devices()[:n_devices]), ("slots",))
     # Every round's inputs carry the same sharding, so all rounds share one executable
@@ -236,29 +264,34 @@ def run_ensemble(
     by_slot = NamedSharding(mesh, PartitionSpec("slots"))
     per_device = min(slots, math.ceil(n / n_devices))
     total = per_device * n_devices
-    ts_dev = jnp.asarray(ts, dtype=jnp.float64)
+    n_save = ts_rows.shape[1]
 
     first_b = jax.tree.map(lambda a: a[:1], batched_rows)
     first_y = jax.tree.map(lambda a: a[:1], y0_rows)
-    obs_shape = jax.eval_shape(lambda b, y: jax.vmap(lambda bb, yy: observe(eqx.combine(bb, shared), yy))(b, y), first_b, first_y)
-    state_shape = jax.eval_shape(
-        lambda b, y: jax.vmap(lambda bb, yy: dynamics.init(eqx.combine(bb, shared), yy))(b, y), first_b, first_y
-    )
-    rows_of = lambda tree: jax.tree.map(lambda a: np.zeros((total,) + a.shape[1:], a.dtype), tree)  # noqa: E731
-    carry: Any = {
-        "batched": rows_of(first_b),
-        "state": rows_of(state_shape),
-        # No save times: no buffers (an empty output's sharding would differ from its input's).
-        "buf": {k: np.zeros((total, len(ts)) + v.shape[1:], v.dtype) for k, v in obs_shape.items()} if len(ts) else {},
-        "j": np.zeros(total, np.int64),
-        "active": np.zeros(total, bool),
-        "steps": np.zeros(total, np.int64),
-        "reason": np.zeros(total, np.int64),
-        "loss": np.zeros(total),
-        "gnorm": np.zeros(total),
-    }
 
-    out_obs = {k: np.zeros((n, len(ts)) + v.shape[1:], v.dtype) for k, v in obs_shape.items()}
+    def shapes(fn: Callable[..., Any]) -> Any:
+        return jax.eval_shape(lambda b, y: jax.vmap(lambda bb, yy: fn(*eqx.combine(bb, shared), yy))(b, y), first_b, first_y)
+
+    obs_shape = shapes(lambda p, d, y: observe(p, y))
+    state_shape = shapes(lambda p, d, y: d.init(p, y))
+    rows_of = lambda tree: jax.tree.map(lambda a: np.zeros((total,) + a.shape[1:], a.dtype), tree)  # noqa: E731
+    carry = Carry(
+        batched=rows_of(first_b),
+        ts=np.full((total, n_save + 1), np.inf),
+        state=rows_of(state_shape),
+        # No save times: no buffers (an empty output's sharding would differ from its input's).
+        buf={k: np.zeros((total, n_save) + v.shape[1:], v.dtype) for k, v in obs_shape.items()} if n_save else {},
+        saved_t=np.zeros((total, n_save)),
+        j=np.zeros(total, np.int64),
+        active=np.zeros(total, bool),
+        steps=np.zeros(total, np.int64),
+        reason=np.zeros(total, np.int64),
+        loss=np.zeros(total),
+        gnorm=np.zeros(total),
+    )
+
+    out_obs = {k: np.zeros((n, n_save) + v.shape[1:], v.dtype) for k, v in obs_shape.items()}
+    out_saved_t = np.zeros((n, n_save))
     out_y = jax.tree.map(lambda a: np.zeros((n,) + a.shape[1:], a.dtype), first_y)
     out = {
         name: np.zeros(n, dtype)
@@ -279,24 +312,26 @@ def run_ensemble(
         next_row += len(free)
         new_b = jax.tree.map(lambda a, rows=rows: a[rows], batched_rows)
         new_y = jax.tree.map(lambda a, rows=rows: a[rows], y0_rows)
-        fresh_d, new_b, new_y = jax.device_put((fresh, new_b, new_y), by_slot)
-        carry = _advance(shared, dynamics, stop, ts_dev, carry, fresh_d, new_b, new_y, round_steps, observe, mesh)
-        active = np.asarray(carry["active"])
+        new_ts = np.concatenate([ts_rows[rows], np.full((total, 1), np.inf)], axis=1)
+        fresh_d, new_b, new_ts, new_y = jax.device_put((fresh, new_b, new_ts, new_y), by_slot)
+        carry = _advance(shared, stop, carry, fresh_d, new_b, new_ts, new_y, round_steps, observe, mesh)
+        active = np.asarray(carry.active)
         done = (owner >= 0) & ~active
         if not done.any():
             continue
         rows = owner[done]
-        for name, buf in carry["buf"].items():
+        for name, buf in carry.buf.items():
             out_obs[name][rows] = np.asarray(buf)[done]
-        for dst, src in zip(jax.tree_util.tree_leaves(out_y), jax.tree_util.tree_leaves(carry["state"]["y"]), strict=True):
+        out_saved_t[rows] = np.asarray(carry.saved_t)[done]
+        for dst, src in zip(jax.tree_util.tree_leaves(out_y), jax.tree_util.tree_leaves(carry.state.y), strict=True):
             dst[rows] = np.asarray(src)[done]
-        out["loss"][rows] = np.asarray(carry["loss"])[done]
-        out["gnorm"][rows] = np.asarray(carry["gnorm"])[done]
-        out["t"][rows] = np.asarray(carry["state"]["t"])[done]
-        out["steps"][rows] = np.asarray(carry["steps"])[done]
-        out["reason"][rows] = np.asarray(carry["reason"])[done]
+        out["loss"][rows] = np.asarray(carry.loss)[done]
+        out["gnorm"][rows] = np.asarray(carry.gnorm)[done]
+        out["t"][rows] = np.asarray(carry.state.t)[done]
+        out["steps"][rows] = np.asarray(carry.steps)[done]
+        out["reason"][rows] = np.asarray(carry.reason)[done]
         owner[done] = -1
         finished += int(done.sum())
         if on_progress is not None:
             on_progress(int(done.sum()))
-    return EnsembleResult(out_obs, out_y, out["loss"], out["gnorm"], out["t"], out["steps"], out["reason"])
+    return EnsembleResult(out_obs, out_saved_t, out_y, out["loss"], out["gnorm"], out["t"], out["steps"], out["reason"])

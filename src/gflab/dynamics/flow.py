@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import diffrax as dfx
 import equinox as eqx
@@ -50,6 +50,18 @@ def _rms(tree: Any) -> jax.Array:
     leaves = jax.tree_util.tree_leaves(tree)
     size = sum(leaf.size for leaf in leaves)
     return jnp.sqrt(sum(jnp.sum(leaf**2) for leaf in leaves) / size)
+
+
+class FlowState(NamedTuple):
+    """Parameters ``y`` at time ``t``, the next step size ``h``, the solver's FSAL state
+    (gflab's explicit steps: ``(L(y), -grad L(y))``; diffrax's implicit ones: ``(first_step,
+    -grad L(y))``) and the PID controller's state."""
+
+    y: Any
+    t: jax.Array
+    h: jax.Array
+    solver: tuple[jax.Array, Any]
+    controller: Any
 
 
 class GradientFlow(AbstractDynamics):
@@ -108,7 +120,7 @@ class GradientFlow(AbstractDynamics):
         """lineax's solves inside the implicit steps do not trace under ``shard_map``."""
         return self.solver not in IMPLICIT_SOLVERS
 
-    def init(self, problem: AbstractProblem, y0: Any) -> dict[str, Any]:
+    def init(self, problem: AbstractProblem, y0: Any) -> FlowState:
         t0 = jnp.zeros(())
         f0, loss0 = _negative_gradient_and_loss(y0, problem)
         # Initial step: Hairer, Norsett & Wanner (1993), II.4, first part of the heuristic.
@@ -126,18 +138,16 @@ class GradientFlow(AbstractDynamics):
             # gflab's explicit step carries (L(y), -grad L(y)) from its last stage.
             solver_state = (loss0, f0)
         controller_state = (jnp.ones(()), jnp.ones(()), jnp.array(False))
-        return {"y": y0, "t": t0, "h": h0, "solver": solver_state, "controller": controller_state}
+        return FlowState(y=y0, t=t0, h=h0, solver=solver_state, controller=controller_state)
 
-    def step(
-        self, problem: AbstractProblem, state: dict[str, Any], t_limit: jax.Array
-    ) -> tuple[dict[str, Any], jax.Array, jax.Array]:
+    def step(self, problem: AbstractProblem, state: FlowState, t_limit: jax.Array) -> tuple[FlowState, jax.Array, jax.Array]:
         term, solver, controller = self._parts()
         error_order = solver.error_order(term)
         assert error_order is not None  # every solver in SOLVERS is adaptive
-        t0, h = state["t"], state["h"]
+        t0, h = state.t, state.h
         h_eff = jnp.minimum(h, t_limit - t0)
         t1 = t0 + h_eff
-        rows = self.rows_per_block(problem, state["y"])
+        rows = self.rows_per_block(problem, state.y)
         vector_field = lambda t, y: _negative_gradient_and_loss(y, problem)  # noqa: E731
         tableau = getattr(solver, "tableau", None)
         if rows is not None:
@@ -146,8 +156,8 @@ class GradientFlow(AbstractDynamics):
                 tableau,
                 vector_field,
                 t0,
-                state["y"],
-                state["solver"][1],
+                state.y,
+                state.solver[1],
                 h_eff,
                 rtol=self.rtol,
                 atol=self.atol,
@@ -158,18 +168,18 @@ class GradientFlow(AbstractDynamics):
             # error with rtol 0 and atol 1 (its norm of a scalar is the absolute value).
             zero = jnp.zeros(())
             keep, next_t0, next_t1, _, controller_state, _ = dataclasses.replace(controller, rtol=0.0, atol=1.0).adapt_step_size(
-                t0, t1, zero, zero, problem, scaled_error, error_order, state["controller"]
+                t0, t1, zero, zero, problem, scaled_error, error_order, state.controller
             )
             y1_sums = y1_sum[None]
         else:
             if self.solver in IMPLICIT_SOLVERS:
-                y1, y_error, _, solver_state, _ = solver.step(term, t0, t1, state["y"], problem, state["solver"], False)
+                y1, y_error, _, solver_state, _ = solver.step(term, t0, t1, state.y, problem, state.solver, False)
             else:
                 assert isinstance(tableau, dfx.ButcherTableau)
-                y1, y_error, f1, loss1 = explicit_rk_step(tableau, vector_field, t0, state["y"], state["solver"][1], h_eff)
+                y1, y_error, f1, loss1 = explicit_rk_step(tableau, vector_field, t0, state.y, state.solver[1], h_eff)
                 solver_state = (loss1, f1)
             keep, next_t0, next_t1, _, controller_state, _ = controller.adapt_step_size(
-                t0, t1, state["y"], y1, problem, y_error, error_order, state["controller"]
+                t0, t1, state.y, y1, problem, y_error, error_order, state.controller
             )
             # y1 is checked through its sums: no extra pass over the error estimate.
             y1_sums = jnp.asarray([jnp.sum(leaf) for leaf in jax.tree_util.tree_leaves(y1)])
@@ -182,22 +192,22 @@ class GradientFlow(AbstractDynamics):
         clipped = h_eff < h
         h_next = jnp.where(accepted & clipped, jnp.maximum(proposed, h), proposed)
         pick = lambda new, old: jax.tree.map(lambda a, b: jnp.where(accepted, a, b), new, old)  # noqa: E731
-        new_state = {
-            "y": pick(y1, state["y"]),
-            "t": jnp.where(accepted, t1, t0),
-            "h": h_next,
-            "solver": pick(solver_state, state["solver"]),
-            "controller": jax.tree.map(lambda a, b: jnp.where(finite, a, b), controller_state, state["controller"]),
-        }
+        new_state = FlowState(
+            y=pick(y1, state.y),
+            t=jnp.where(accepted, t1, t0),
+            h=h_next,
+            solver=pick(solver_state, state.solver),
+            controller=jax.tree.map(lambda a, b: jnp.where(finite, a, b), controller_state, state.controller),
+        )
         failed = h_next < 1e-14 * (1.0 + jnp.abs(t0))
         return new_state, accepted, failed
 
-    def loss_and_grad_norm(self, problem: AbstractProblem, state: dict[str, Any]) -> tuple[jax.Array, jax.Array]:
+    def loss_and_grad_norm(self, problem: AbstractProblem, state: FlowState) -> tuple[jax.Array, jax.Array]:
         """Every solver here is FSAL: its state carries f(y) = -grad L(y), so the gradient norm
         costs nothing. gflab's explicit step carries ``(L(y), f)``; diffrax's implicit ones
         ``(first_step, f)``, and the loss costs a forward pass."""
-        head, f0 = state["solver"]
-        loss = problem.loss(state["y"]) if self.solver in IMPLICIT_SOLVERS else head
+        head, f0 = state.solver
+        loss = problem.loss(state.y) if self.solver in IMPLICIT_SOLVERS else head
         return loss, jnp.sqrt(sum(jnp.sum(g**2) for g in jax.tree_util.tree_leaves(f0)))
 
     def save_slack(self) -> float | jax.Array:

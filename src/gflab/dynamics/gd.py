@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import equinox as eqx
 import optax
@@ -16,32 +16,46 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 
+class GDState(NamedTuple):
+    """Parameters ``y`` at time ``t = k eta`` after ``k`` steps; ``opt`` is optax's state,
+    which holds the step size and momentum (``inject_hyperparams``)."""
+
+    y: Any
+    t: jax.Array
+    k: jax.Array
+    opt: Any
+
+
+def heavy_ball(eta: Any, momentum: Any) -> optax.GradientTransformation:
+    """Heavy ball v <- g + momentum v, update -eta v, with eta and momentum in the optimiser's
+    state (``optax.inject_hyperparams``): arrays that may differ per trajectory under vmap."""
+    return optax.inject_hyperparams(optax.sgd)(learning_rate=eta, momentum=momentum)
+
+
 class GradientDescent(AbstractDynamics):
     """Full-batch GD (heavy-ball momentum optional) with a fixed step ``eta``.
 
-    Time is ``t = k * eta`` so GD and gradient flow share save grids; it runs to ``t1``.
+    Time is ``t = k * eta`` for every discrete dynamics of gflab, so GD and gradient flow
+    share save grids; it runs to ``t1``. ``eta``, ``momentum`` and ``t1`` may be arrays with a
+    leading ensemble axis (``simulate(..., dynamics_over=lambda d: (d.eta, d.t1))``): one
+    step size per trajectory in one compiled ensemble.
     """
 
-    eta: float = 0.1
-    momentum: float = 0.0
-    t1: float = 1e3
+    eta: float | jax.Array = 0.1
+    momentum: float | jax.Array = 0.0
+    t1: float | jax.Array = 1e3
     max_steps: int = eqx.field(static=True, default=10_000_000)
 
-    def _optimizer(self) -> optax.GradientTransformation:
-        return optax.sgd(self.eta, momentum=self.momentum)
+    def init(self, problem: AbstractProblem, y0: Any) -> GDState:
+        opt = heavy_ball(self.eta, self.momentum).init(y0)
+        return GDState(y=y0, t=jnp.zeros(()), k=jnp.zeros((), jnp.int64), opt=opt)
 
-    def init(self, problem: AbstractProblem, y0: Any) -> dict[str, Any]:
-        return {"y": y0, "t": jnp.zeros(()), "k": jnp.zeros((), jnp.int64), "opt": self._optimizer().init(y0)}
-
-    def step(
-        self, problem: AbstractProblem, state: dict[str, Any], t_limit: jax.Array
-    ) -> tuple[dict[str, Any], jax.Array, jax.Array]:
-        grads = problem.gradient(state["y"])
-        updates, opt_state = self._optimizer().update(grads, state["opt"], state["y"])
-        k = state["k"] + 1
-        y = problem.retract(optax.apply_updates(state["y"], updates))
-        new_state = {"y": y, "t": k * self.eta, "k": k, "opt": opt_state}
-        return new_state, jnp.array(True), jnp.array(False)
+    def step(self, problem: AbstractProblem, state: GDState, t_limit: jax.Array) -> tuple[GDState, jax.Array, jax.Array]:
+        grads = problem.gradient(state.y)
+        updates, opt = heavy_ball(self.eta, self.momentum).update(grads, state.opt, state.y)
+        k = state.k + 1
+        y = problem.retract(optax.apply_updates(state.y, updates))
+        return GDState(y=y, t=k * self.eta, k=k, opt=opt), jnp.array(True), jnp.array(False)
 
     def save_slack(self) -> float | jax.Array:
         return 0.5 * self.eta

@@ -1,4 +1,4 @@
-"""Euler-Maruyama for the SDE limit of SGD: dX = -grad L(X) dt + D(X) dW (seed 004), t = k dt.
+"""Euler-Maruyama for the SDE limit of SGD: dX = -grad L(X) dt + D(X) dW (Li, Tai & E 2017; Wu, Ma & E 2018), t = k dt.
 
 X_{k+1} = X_k - dt grad L(X_k) + sqrt(dt) D(X_k) xi_k, xi_k ~ N(0, I) shaped like X. The problem
 supplies ``diffusion(params, xi)`` = D(X) xi (the talk's sqrt(eta) D, its noise scale included)
@@ -12,7 +12,7 @@ variance s^2 / (2k) (1 - k dt / 2)^-1, a relative bias k dt / 2.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import equinox as eqx
 
@@ -25,31 +25,38 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 
-class EulerMaruyama(AbstractDynamics):
-    """Euler-Maruyama with the fixed step ``dt`` up to ``t1``."""
+class EMState(NamedTuple):
+    """Parameters ``y`` at time ``t = k dt`` after ``k`` steps and the noise stream's ``key``."""
 
-    dt: float = 1e-3
-    t1: float = 1.0
+    y: Any
+    t: jax.Array
+    k: jax.Array
+    key: jax.Array
+
+
+class EulerMaruyama(AbstractDynamics):
+    """Euler-Maruyama with the fixed step ``dt`` up to ``t1`` (either may differ per trajectory)."""
+
+    dt: float | jax.Array = 1e-3
+    t1: float | jax.Array = 1.0
     max_steps: int = eqx.field(static=True, default=100_000_000)
 
-    def init(self, problem: AbstractProblem, y0: Any) -> dict[str, Any]:
+    def init(self, problem: AbstractProblem, y0: Any) -> EMState:
         key = problem.key  # type: ignore[attr-defined]
-        return {"y": y0, "t": jnp.zeros(()), "k": jnp.zeros((), jnp.int64), "key": key}
+        return EMState(y=y0, t=jnp.zeros(()), k=jnp.zeros((), jnp.int64), key=key)
 
-    def step(
-        self, problem: AbstractProblem, state: dict[str, Any], t_limit: jax.Array
-    ) -> tuple[dict[str, Any], jax.Array, jax.Array]:
-        key, sub = jax.random.split(state["key"])
-        leaves, treedef = jax.tree.flatten(state["y"])
+    def step(self, problem: AbstractProblem, state: EMState, t_limit: jax.Array) -> tuple[EMState, jax.Array, jax.Array]:
+        key, sub = jax.random.split(state.key)
+        leaves, treedef = jax.tree.flatten(state.y)
         xi = jax.tree.unflatten(
             treedef,
             [jax.random.normal(k, x.shape, x.dtype) for k, x in zip(jax.random.split(sub, len(leaves)), leaves, strict=True)],
         )
-        drift = problem.gradient(state["y"])
-        noise = problem.diffusion(state["y"], xi)  # type: ignore[attr-defined]
-        y = jax.tree.map(lambda x, g, n: x - self.dt * g + jnp.sqrt(self.dt) * n, state["y"], drift, noise)
-        k = state["k"] + 1
-        return {"y": y, "t": k * self.dt, "k": k, "key": key}, jnp.array(True), jnp.array(False)
+        drift = problem.gradient(state.y)
+        noise = problem.diffusion(state.y, xi)  # type: ignore[attr-defined]
+        y = jax.tree.map(lambda x, g, n: x - self.dt * g + jnp.sqrt(self.dt) * n, state.y, drift, noise)
+        k = state.k + 1
+        return EMState(y=y, t=k * self.dt, k=k, key=key), jnp.array(True), jnp.array(False)
 
     def save_slack(self) -> float | jax.Array:
         return 0.5 * self.dt

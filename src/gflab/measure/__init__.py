@@ -1,5 +1,5 @@
 """What is observed: verdicts and their intervals (more measures join per paper family)."""
 
-from gflab.measure.verdicts import VERDICT_NAMES, classify, proportion, verdict_fractions, wilson_interval
+from gflab.measure.verdicts import classify, proportion, verdict_fractions, wilson_interval
 
-__all__ = ["VERDICT_NAMES", "classify", "proportion", "verdict_fractions", "wilson_interval"]
+__all__ = ["classify", "proportion", "verdict_fractions", "wilson_interval"]

@@ -6,26 +6,23 @@ import math
 
 import numpy as np
 
-from gflab.dynamics.engine import DIVERGED
-
-LEARNED, TRAPPED, UNDECIDED, DIVERGED_VERDICT = 0, 1, 2, 3
-VERDICT_NAMES: tuple[str, ...] = ("learned", "trapped", "undecided", "diverged")
+from gflab.results import StopReason, Verdict
 
 
 def classify(loss: np.ndarray, grad_norm: np.ndarray, reason: np.ndarray, *, tol: float | None, gtol: float | None) -> np.ndarray:
-    """Verdict codes from the state at the stop.
+    """:class:`~gflab.results.Verdict` codes from the state at the stop.
 
     learned: loss < tol; trapped: |grad| < gtol with loss >= tol (a spurious critical
     point); diverged: non-finite or beyond the bound; undecided: none of these by t1.
     """
     loss = np.asarray(loss, dtype=float)
     grad_norm = np.asarray(grad_norm, dtype=float)
-    verdict = np.full(loss.shape, UNDECIDED, dtype=np.int64)
+    verdict = np.full(loss.shape, Verdict.UNDECIDED, dtype=np.int64)
     if gtol is not None:
-        verdict[grad_norm < gtol] = TRAPPED
+        verdict[grad_norm < gtol] = Verdict.TRAPPED
     if tol is not None:
-        verdict[loss < tol] = LEARNED
-    verdict[(np.asarray(reason) == DIVERGED) | ~np.isfinite(loss) | ~np.isfinite(grad_norm)] = DIVERGED_VERDICT
+        verdict[loss < tol] = Verdict.LEARNED
+    verdict[(np.asarray(reason) == StopReason.DIVERGED) | ~np.isfinite(loss) | ~np.isfinite(grad_norm)] = Verdict.DIVERGED
     return verdict
 
 
@@ -56,4 +53,4 @@ def proportion(successes: int, n: int) -> dict[str, float]:
 def verdict_fractions(verdict: np.ndarray) -> dict[str, dict[str, float]]:
     """For each verdict name: count, fraction and its Wilson 95% interval."""
     verdict = np.asarray(verdict).ravel()
-    return {name: proportion(int(np.sum(verdict == code)), int(verdict.size)) for code, name in enumerate(VERDICT_NAMES)}
+    return {v.label: proportion(int(np.sum(verdict == v)), int(verdict.size)) for v in Verdict}

@@ -17,7 +17,8 @@ Params = Any
 
 
 class AbstractProblem(eqx.Module):
-    """What is learned: a loss ``L(params)`` and what to observe along a trajectory.
+    """What is learned: a loss ``L(params)`` (what is observed along a trajectory are
+    functions of (problem, params) handed to :class:`gflab.Save`).
 
     Subclasses are final ``eqx.Module`` s; ensembles batch some of their array fields
     (for example one target per trajectory) and :func:`gflab.simulate` vmaps over them.
@@ -33,10 +34,6 @@ class AbstractProblem(eqx.Module):
     @abc.abstractmethod
     def loss(self, params: Params) -> jax.Array:
         """Scalar loss at ``params``."""
-
-    def observe(self, params: Params) -> dict[str, jax.Array]:
-        """Quantities recorded on the save grid; the loss by default."""
-        return {"loss": self.loss(params)}
 
     def gradient(self, params: Params) -> Params:
         """grad L(params): autodiff by default; problems may override it with a closed form

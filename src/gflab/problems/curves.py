@@ -194,9 +194,10 @@ class CurveFit(AbstractProblem):
     def gradient(self, params: jax.Array) -> jax.Array:
         return self.value_and_gradient(params)[1]
 
-    def observe(self, params: jax.Array) -> dict[str, jax.Array]:
-        output = self.model(params)
-        return {"loss": 0.5 * jnp.sum((output - self.target) ** 2), "output": output}
+
+def output(problem: CurveFit, params: jax.Array) -> jax.Array:
+    """Observable: the model's point Phi(w) in target space."""
+    return problem.model(params)
 
 
 def _primes(count: int) -> list[int]:

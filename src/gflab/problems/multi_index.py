@@ -128,9 +128,6 @@ class SphereCorrelation(AbstractProblem):
         grad = -(a / norms) @ self.index + (jnp.sum(a * m, axis=-1, keepdims=True) / norms**2) * w
         return -jnp.sum(polynomial(self.phi, m)), grad
 
-    def observe(self, w: jax.Array) -> dict[str, jax.Array]:
-        return {"loss": self.loss(w), "overlaps": self.overlaps(w)}
-
     def retract(self, w: jax.Array) -> jax.Array:
         return unit_rows(w)
 
@@ -147,7 +144,7 @@ def correlation_samples(w: jax.Array, index: jax.Array, x: jax.Array, sigma: str
 class OnlineSphereCorrelation(SphereCorrelation):
     """The correlation problem seen through fresh Gaussian batches (online SGD).
 
-    ``loss`` and ``observe`` stay the exact population values (for monitoring); SGD descends
+    ``loss`` and the ``overlaps`` stay the exact population values (for monitoring); SGD descends
     ``batch_loss``, the empirical correlation loss of x_1..x_B ~ N(0, I_d), unbiased for it.
     Needs the full d (fresh samples fill every direction: no reduction)."""
 
@@ -177,8 +174,9 @@ class SampleSphereCorrelation(AbstractProblem):
     def loss(self, w: jax.Array) -> jax.Array:
         return self.batch_loss(w, self.data)
 
-    def observe(self, w: jax.Array) -> dict[str, jax.Array]:
-        return {"loss": self.loss(w), "overlaps": unit_rows(w) @ self.index.T}
+    def overlaps(self, w: jax.Array) -> jax.Array:
+        """m_ij = u_i . v_j."""
+        return unit_rows(w) @ self.index.T
 
     def retract(self, w: jax.Array) -> jax.Array:
         return unit_rows(w)
@@ -214,11 +212,13 @@ class SphereMSE(AbstractProblem):
         teacher = polynomial(self.phi_tt, self.index @ self.index.T)
         return 0.5 * jnp.sum(student) - jnp.sum(cross) + 0.5 * jnp.sum(teacher)
 
-    def observe(self, w: jax.Array) -> dict[str, jax.Array]:
-        return {"loss": self.loss(w), "overlaps": self.overlaps(w)}
-
     def retract(self, w: jax.Array) -> jax.Array:
         return unit_rows(w)
+
+
+def overlaps(problem: SphereCorrelation | SampleSphereCorrelation | SphereMSE, w: jax.Array) -> jax.Array:
+    """Observable: the overlaps m_ij = u_i . v_j of the neurons with the index vectors."""
+    return problem.overlaps(w)
 
 
 __all__ = [
@@ -230,6 +230,7 @@ __all__ = [
     "full_from_reduced",
     "full_start",
     "index_vectors",
+    "overlaps",
     "polynomial",
     "span_coordinates",
     "sphere_start",

@@ -65,12 +65,6 @@ class TwoLayerNet(AbstractProblem):
     def loss(self, params: Params) -> jax.Array:
         return self.scale * self.unscaled_loss(params)
 
-    def observe(self, params: Params) -> dict[str, jax.Array]:
-        from gflab.measure.hessian import sharpness_array
-
-        flat = jnp.concatenate([jnp.ravel(params[k]) for k in sorted(params)])
-        return {"loss": self.unscaled_loss(params), "sharpness": sharpness_array(self.unscaled_loss, params), "params": flat}
-
 
 def init_params(key: jax.Array, d: int, width: int, scaling: Scaling) -> tuple[Params, jax.Array]:
     """(trainable parameters, frozen first layer) at initialisation under ``scaling``."""

@@ -119,10 +119,6 @@ class _SubspaceProblem(AbstractProblem):
     def retract(self, w: jax.Array) -> jax.Array:
         return orthonormalised(orthonormalised(w))  # |W W^T - I| = e -> O(e^2) per application
 
-    def observe(self, w: jax.Array) -> dict[str, jax.Array]:
-        m = self.overlaps(w)
-        return {"loss": self.loss(w), "overlaps": m, "singular_values": jnp.linalg.svd(m, compute_uv=False)}
-
 
 class GrassmannTwoTimescale(_SubspaceProblem):
     """L(M) = sum_l ||T_l||^2 - ||M^{(x) l} T_l||^2 (the link learned infinitely fast)."""
@@ -169,3 +165,13 @@ def reduced_start(key: jax.Array, r: int, d: int, shape: tuple[int, ...] = ()) -
     vals, vecs = jnp.linalg.eigh(gram)
     c = (vecs * jnp.sqrt(jnp.maximum(vals, 0.0))[..., None, :]) @ jnp.swapaxes(vecs, -1, -2)
     return jnp.concatenate([a, c], axis=-1)
+
+
+def overlaps(problem: _SubspaceProblem, w: jax.Array) -> jax.Array:
+    """Observable: the overlap matrix M = W V^T of the subspace with the index space."""
+    return problem.overlaps(w)
+
+
+def singular_values(problem: _SubspaceProblem, w: jax.Array) -> jax.Array:
+    """Observable: the singular values of M (the cosines of the principal angles)."""
+    return jnp.linalg.svd(problem.overlaps(w), compute_uv=False)

@@ -49,9 +49,6 @@ class Valley(AbstractProblem):
         """D(x, y) xi: noise on y only, sqrt(eta h(x)) sigma."""
         return {"x": jnp.zeros_like(xi["x"]), "y": jnp.sqrt(self.eta * FLATNESS[self.h](params["x"])) * self.sigma * xi["y"]}
 
-    def observe(self, params: Point) -> dict[str, jax.Array]:
-        return {"x_mean": jnp.mean(params["x"]), "x_std": jnp.std(params["x"]), "y2_mean": jnp.mean(params["y"] ** 2)}
-
     def quasi_static(self) -> QuasiStatic:
         """The predicted slow dynamics of x: gradient flow of eta sigma^2 h(x) / 4."""
         return QuasiStatic(coefficient=self.eta * self.sigma**2 / 4, h=self.h)
@@ -66,5 +63,22 @@ class QuasiStatic(AbstractProblem):
     def loss(self, x: jax.Array) -> jax.Array:
         return self.coefficient * jnp.sum(FLATNESS[self.h](x))
 
-    def observe(self, x: jax.Array) -> dict[str, jax.Array]:
-        return {"x": x, "loss": self.loss(x)}
+
+def x_mean(problem: Valley, params: Point) -> jax.Array:
+    """Observable: the mean position along the valley."""
+    return jnp.mean(params["x"])
+
+
+def x_std(problem: Valley, params: Point) -> jax.Array:
+    """Observable: the spread of the positions along the valley."""
+    return jnp.std(params["x"])
+
+
+def y2_mean(problem: Valley, params: Point) -> jax.Array:
+    """Observable: the mean squared distance from the valley's floor."""
+    return jnp.mean(params["y"] ** 2)
+
+
+def position(problem: QuasiStatic, x: jax.Array) -> jax.Array:
+    """Observable: the position x of the quasi-static flow."""
+    return x

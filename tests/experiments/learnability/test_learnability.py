@@ -44,7 +44,7 @@ def test_sphere_obstruction_locates_a_nonlearned_target() -> None:
 def test_hierarchical_experiment_blames_the_first_stage_that_failed() -> None:
     """Stage n must land x_{n+1 mod d} on the target (and, n >= 1, gather x_n to its child's
     tooth) by u = n + 0.99; a path that does so at every stage has no failed stage."""
-    from gflab.experiments.hierarchical import first_failed_stage
+    from gflab.experiments.learnability.hierarchical import first_failed_stage
     from gflab.problems.hierarchical import hierarchical
 
     model = hierarchical(3)
@@ -83,7 +83,7 @@ def test_hierarchical_experiment_on_a_few_targets() -> None:
 
 
 def test_hierarchical_sphere_targets_lie_on_the_sphere() -> None:
-    from gflab.experiments.hierarchical import HierarchicalSpec, draw_targets, in_gaps
+    from gflab.experiments.learnability.hierarchical import HierarchicalSpec, draw_targets, in_gaps
     from gflab.problems.hierarchical import hierarchical
 
     targets = draw_targets(HierarchicalSpec(d=4, targets="sphere", radius=0.25, n_targets=50), hierarchical(4))
@@ -105,7 +105,7 @@ def test_hierarchical_sphere_targets_lie_on_the_sphere() -> None:
 def test_hierarchy_picture_resolves_the_first_split() -> None:
     """d = 2, m = 4: at u = 2 the curve has grown one tooth per child along x_0, in the gap
     just above the child (between its top and top + tau), reaching across the box."""
-    from gflab.experiments.hierarchical import curve_samples
+    from gflab.experiments.learnability.hierarchical import curve_samples
     from gflab.problems.hierarchical import hierarchical
 
     model = hierarchical(2, m=4)
@@ -147,7 +147,7 @@ def test_learnability_runs_the_hierarchical_model_in_its_adiabatic_limit() -> No
 def test_zoo_at_resolution_counts_a_target_learned_within_delta() -> None:
     """The linear control (W = d) reaches every target, so it learns all of them at any
     accuracy; the sin-curve (W = 1 < d) learns almost none at delta = 1e-3."""
-    from gflab.experiments.hierarchical import zoo_at_resolution
+    from gflab.experiments.learnability.hierarchical import zoo_at_resolution
 
     targets = np.random.default_rng(0).uniform(size=(64, 3))
     rows = zoo_at_resolution(("linear", "sin-curve"), targets, 1e-3, seed=0, progress=False)

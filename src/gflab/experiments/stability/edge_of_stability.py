@@ -28,12 +28,26 @@ from pydantic import Field
 
 from gflab._jax import jax_module
 from gflab.experiments.base import Experiment, Result, Spec
+from gflab.measure.hessian import sharpness_array
 from gflab.problems.networks import Scaling, TwoLayerNet, dataset, init_params
+from gflab.results import Verdict
 from gflab.simulation import Save, Stop, simulate
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
+
+
+def _loss(problem: TwoLayerNet, params: Any) -> jax.Array:
+    return problem.unscaled_loss(params)
+
+
+def _sharpness(problem: TwoLayerNet, params: Any) -> jax.Array:
+    return sharpness_array(problem.unscaled_loss, params)
+
+
+def _flat_params(problem: TwoLayerNet, params: Any) -> jax.Array:
+    return jnp.concatenate([jnp.ravel(params[k]) for k in sorted(params)])
 
 
 class EdgeOfStabilitySpec(Spec):
@@ -67,7 +81,7 @@ class EdgeOfStability(Experiment):
             x=jnp.asarray(x), y=jnp.asarray(y), frozen=frozen, scale=jnp.asarray(etas), sigma=spec.sigma, scaling=spec.scaling
         )
         steps = np.unique(np.linspace(0.0, spec.steps, spec.save_points).round())
-        save = Save(ts=tuple(steps), observables=("loss", "sharpness", "params"))
+        save = Save(ts=tuple(steps), observables={"loss": _loss, "sharpness": _sharpness, "params": _flat_params})
         traj = simulate(
             problem, GradientDescent(eta=1.0, t1=float(spec.steps)), params, over=lambda p: p.scale,
             save=save, stop=Stop(bound=1e10), progress=progress, description="GD over step sizes",
@@ -76,7 +90,7 @@ class EdgeOfStability(Experiment):
         final = sharp[:, -1]
         bound = 2.0 / etas
         ratio = final / bound
-        diverged = ~np.isfinite(traj.final_loss) | (traj.verdict == 3)
+        diverged = ~np.isfinite(traj.final_loss) | (traj.verdict == Verdict.DIVERGED)
         edge = (~diverged) & (np.abs(ratio - 1.0) <= spec.near)
         stable = ~diverged
         large = stable & (etas >= np.median(etas[stable])) if stable.any() else stable
@@ -138,7 +152,7 @@ class EdgeOfStability(Experiment):
         flow_problem = _with_scale(problem, 1.0)
         flow = simulate(
             flow_problem, GradientFlow(rtol=spec.rtol, atol=spec.atol, t1=float(times[-1])), params,
-            save=Save(ts=tuple(times), observables=("sharpness", "params")), stop=Stop(bound=1e10),
+            save=Save(ts=tuple(times), observables={"sharpness": _sharpness, "params": _flat_params}), stop=Stop(bound=1e10),
         )  # fmt: skip
         index = np.searchsorted(times, np.outer(etas, steps))
         distance = np.linalg.norm(gd_params - flow.observations["params"][index], axis=-1)  # (etas, T)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gflab.experiments import get_experiment
-from gflab.experiments.directional_convergence import NONE, covered, limits, nearest
+from gflab.experiments.multi_index.directional_convergence import NONE, covered, limits, nearest
 
 
 def run(name: str, **params):  # type: ignore[no-untyped-def]
@@ -56,7 +56,7 @@ def test_beta_threshold_small() -> None:
 def test_directional_convergence_mse_networks_small() -> None:
     """The MSE option integrates whole networks in span(W(0), V); the reduction keeps every
     inner product, so the initial overlaps are those of the full-d draw."""
-    from gflab.experiments.directional_convergence import _padded_span
+    from gflab.experiments.multi_index.directional_convergence import _padded_span
 
     w = np.random.default_rng(0).normal(size=(3, 40))
     w /= np.linalg.norm(w, axis=1, keepdims=True)

@@ -20,12 +20,15 @@ from pydantic import Field
 
 from gflab._jax import jax_module
 from gflab.experiments.base import Experiment, Result, Spec
-from gflab.problems.valley import Flatness, Valley
+from gflab.problems import valley as valley_problem
+from gflab.problems.valley import Flatness, Valley, position
 from gflab.simulation import Save, Stop, simulate
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
+
+_VALLEY_OBSERVABLES = {"x_mean": valley_problem.x_mean, "x_std": valley_problem.x_std, "y2_mean": valley_problem.y2_mean}
 
 
 class SDEFlatnessSpec(Spec):
@@ -55,12 +58,12 @@ class SDEFlatness(Experiment):
         # tol = gtol = 0: the paths never "converge"; they run to t1
         sde = simulate(
             valley, EulerMaruyama(dt=spec.dt, t1=spec.t1), start, over=lambda p: (p.eta, p.key),
-            save=Save(ts=tuple(ts)), stop=Stop(tol=0.0, gtol=0.0), progress=progress, description="Euler-Maruyama",
+            save=Save(ts=tuple(ts), observables=_VALLEY_OBSERVABLES), stop=Stop(tol=0.0, gtol=0.0), progress=progress, description="Euler-Maruyama",
         )  # fmt: skip
         quasi = valley.quasi_static()
         flow = simulate(
             quasi, GradientFlow(rtol=1e-10, atol=1e-12, t1=spec.t1), jnp.asarray(spec.x0), over=lambda p: p.coefficient,
-            save=Save(ts=tuple(ts), observables=("x",)), stop=Stop(tol=0.0, gtol=0.0),
+            save=Save(ts=tuple(ts), observables={"x": position}), stop=Stop(tol=0.0, gtol=0.0),
         )  # fmt: skip
         x_pred = flow.observations["x"]
         x_mean, x_std, y2 = (sde.observations[k] for k in ("x_mean", "x_std", "y2_mean"))

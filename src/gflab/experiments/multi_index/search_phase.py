@@ -20,11 +20,12 @@ from pydantic import Field, field_validator
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.sphere_common import OverlapReached, SphereNeuronSpec, run_neurons, signed_overlaps
+from gflab.experiments.multi_index.sphere_common import OverlapReached, SphereNeuronSpec, run_neurons, signed_overlaps
 from gflab.measure.fits import fit_statistic
 from gflab.measure.timing import hitting_time
 from gflab.measure.verdicts import proportion
 from gflab.problems.multi_index import full_start, index_vectors, sphere_start
+from gflab.problems.multi_index import overlaps as overlaps_observable
 from gflab.simulation import Save, Stop
 from gflab.theory import multi_index as theory
 
@@ -59,7 +60,7 @@ class SearchPhase(Experiment):
         phi_parity = spec.phi_parity()
         index = index_vectors(spec.k)
         save = Save.logspace(1e-3, spec.t1, spec.save_points)
-        save = Save(ts=save.ts, observables=("overlaps",))
+        save = Save(ts=save.ts, observables={"overlaps": overlaps_observable})
         # Stop at the overlap, never on |grad|: at d^(-1/2) overlaps the gradient starts tiny.
         stop = Stop(event=OverlapReached(spec.overlap, phi_parity == "even"))
         key = jax.random.key(spec.seed)

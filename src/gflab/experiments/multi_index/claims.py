@@ -1,4 +1,4 @@
-"""Claims of seeds 001 (correlation loss on the sphere) and 003 (two-timescale and planted flows)."""
+"""Claims of the multi-index family: correlation loss on the sphere (Simsek, Bendjeddou & Hsu 2024), two-timescale and planted flows (Bietti, Bruna & Pillaud-Vivien 2023)."""
 
 from __future__ import annotations
 

@@ -27,9 +27,10 @@ from pydantic import Field
 
 from gflab._jax import jax_module
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.subspace_common import SubspaceReached, SubspaceSpec, final_overlaps, run_subspaces
+from gflab.experiments.multi_index.subspace_common import SubspaceReached, SubspaceSpec, final_overlaps, run_subspaces
 from gflab.measure.verdicts import classify, proportion, verdict_fractions
 from gflab.problems.subspace import reduced_start, subspace_distance
+from gflab.results import Verdict
 from gflab.simulation import Stop
 
 jax_module()  # float64 and host devices, before JAX is first used
@@ -63,7 +64,7 @@ class Planted(Experiment):
         )  # fmt: skip
         distance = subspace_distance(final_overlaps(two, r))
         reached = int(np.sum(distance < spec.distance_tol))
-        trapped_losses = np.round(planted.final_loss[verdict == 1], 3)
+        trapped_losses = np.round(planted.final_loss[verdict == Verdict.TRAPPED], 3)
         values, counts = np.unique(trapped_losses, return_counts=True)
         metrics: dict[str, Any] = {
             "link": spec.link,

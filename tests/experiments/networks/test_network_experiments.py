@@ -1,4 +1,4 @@
-"""Seed 004's network experiments at small sizes, and the limits they rely on."""
+"""The networks family at small sizes, and the limits it relies on."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from gflab.dynamics import GradientFlow
 from gflab.errors import BadInput
 from gflab.experiments import get_experiment
-from gflab.experiments.gradient_variance import frequencies
+from gflab.experiments.networks.gradient_variance import frequencies
 from gflab.problems.networks import TwoLayerNet, dataset, init_params
 from gflab.simulation import Stop, simulate
 
@@ -72,19 +72,3 @@ def test_gradient_variance_small_obeys_the_lemma_exactly() -> None:
 def test_frequencies_are_ordered_by_l1_norm() -> None:
     b = frequencies(2, 6)
     np.testing.assert_array_equal(b, [[1, 1], [1, 2], [2, 1], [1, 3], [2, 2], [3, 1]])
-
-
-def test_sgd_minima_small() -> None:
-    m = _run("sgd-minima", {"n": 8, "width": 8, "batch_sizes": [4, 8], "seeds": 2, "steps": 3000, "eta": 0.1, "matvecs": 10})
-    assert set(m["reached"]) == {"4", "8"}
-    if m["max_sharpness_ratio"] is not None:
-        assert m["max_sharpness_ratio"] > 0 and m["max_mean_square_radius"] > 0
-    with pytest.raises(BadInput, match="batch_sizes"):
-        _run("sgd-minima", {"n": 8, "batch_sizes": [16]})
-
-
-def test_sde_flatness_small_drifts_to_flatter_minima() -> None:
-    m = _run("sde-flatness", {"etas": [0.05], "paths": 400, "t1": 10.0, "dt": 0.005, "save_points": 5})
-    row = m["drift"][0]
-    assert row["predicted_displacement"] < 0 and row["measured_displacement"] < 0
-    assert row["y2_measured"] == pytest.approx(row["y2_predicted"], rel=0.15)

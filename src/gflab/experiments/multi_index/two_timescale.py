@@ -20,12 +20,13 @@ from pydantic import Field, field_validator
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.subspace_common import SubspaceReached, SubspaceSpec, final_overlaps, run_subspaces
+from gflab.experiments.multi_index.subspace_common import SubspaceReached, SubspaceSpec, final_overlaps, run_subspaces
 from gflab.measure.fits import fit_statistic
 from gflab.measure.timing import hitting_time
 from gflab.measure.verdicts import proportion
-from gflab.problems.subspace import reduced_start, subspace_distance
-from gflab.simulation import Save, Stop
+from gflab.problems.subspace import overlaps as overlaps_observable
+from gflab.problems.subspace import reduced_start, singular_values, subspace_distance
+from gflab.simulation import Save, Stop, loss
 from gflab.theory import subspace as theory
 
 jax_module()  # float64 and host devices, before JAX is first used
@@ -60,7 +61,7 @@ class TwoTimescale(Experiment):
         key = jax.random.key(spec.seed)
         y0 = np.concatenate([np.asarray(reduced_start(jax.random.fold_in(key, d), r, d, (spec.seeds,))) for d in spec.d_values])
         save = Save.logspace(1e-3, spec.t1, spec.save_points)
-        save = Save(ts=save.ts, observables=("loss", "singular_values", "overlaps"))
+        save = Save(ts=save.ts, observables={"loss": loss, "singular_values": singular_values, "overlaps": overlaps_observable})
         traj = run_subspaces(
             spec, y0, planted=False, stop=Stop(event=SubspaceReached(spec.distance_tol)), t1=spec.t1,
             save=save, progress=progress, description=f"two-timescale ({spec.link})",

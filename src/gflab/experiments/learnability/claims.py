@@ -1,4 +1,4 @@
-"""Claims of seed 000 (Yarotsky 2024): learnability by gradient flow, the sphere obstruction."""
+"""Claims of the learnability family (Yarotsky 2024): learnability by gradient flow, the sphere obstruction, the hierarchical model."""
 
 from __future__ import annotations
 

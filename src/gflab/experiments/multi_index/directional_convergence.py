@@ -31,7 +31,7 @@ from pydantic import Field, model_validator
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.sphere_common import OverlapReached, SphereNeuronSpec, run_neurons, signed_overlaps
+from gflab.experiments.multi_index.sphere_common import OverlapReached, SphereNeuronSpec, run_neurons, signed_overlaps
 from gflab.measure.verdicts import proportion
 from gflab.problems.multi_index import SphereMSE, embed, full_start, index_vectors, sphere_start
 from gflab.simulation import Stop

@@ -20,9 +20,10 @@ from pydantic import Field, model_validator
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.curve_fits import CurveFlowSpec, build_model, curve_points, fit_targets, w_range
-from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
+from gflab.experiments.learnability.curve_fits import CurveFlowSpec, build_model, curve_points, fit_targets, w_range
+from gflab.measure.verdicts import verdict_fractions
 from gflab.problems.curves import FREE_W_MODELS, AbstractCurveModel, ModelName, check_dims
+from gflab.results import VERDICT_NAMES
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402

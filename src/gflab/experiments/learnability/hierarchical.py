@@ -40,11 +40,12 @@ from gflab.console import progress_bar
 from gflab.dynamics.adiabatic import nearest_point_path
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result, Spec
-from gflab.experiments.curve_fits import CurveFlowSpec, build_model, fit_targets
-from gflab.experiments.sphere_obstruction import sphere_points
-from gflab.measure.verdicts import VERDICT_NAMES, proportion, verdict_fractions
+from gflab.experiments.learnability.curve_fits import CurveFlowSpec, build_model, fit_targets
+from gflab.experiments.learnability.sphere_obstruction import sphere_points
+from gflab.measure.verdicts import proportion, verdict_fractions
 from gflab.problems.curves import ModelName, check_dims
 from gflab.problems.hierarchical import MAX_D, Hierarchical, Level, check_stages, hierarchical, resolution
+from gflab.results import VERDICT_NAMES, Verdict
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
@@ -173,7 +174,11 @@ def follow_targets(
             points[rows] = out["point"][:count][:, checkpoints]
             if advance is not None:
                 advance(count)
-    verdict = np.where(~np.isfinite(distance), 3, np.where(stalled, 1, np.where(distance < delta, 0, 2)))
+    verdict = np.where(
+        ~np.isfinite(distance),
+        Verdict.DIVERGED,
+        np.where(stalled, Verdict.TRAPPED, np.where(distance < delta, Verdict.LEARNED, Verdict.UNDECIDED)),
+    )
     return Followed(distance=distance, verdict=verdict, points=points)
 
 
@@ -214,8 +219,10 @@ class HierarchicalExperiment(Experiment):
             "n_targets": spec.n_targets,
             "fractions": verdict_fractions(verdict),
             "targets_in_gaps": float(gaps.mean()),
-            "learned_outside_gaps": float(np.mean(verdict[~gaps] == 0)) if (~gaps).any() else float("nan"),
-            "first_failed_stage": {str(n): int(np.sum((failed == n) & (verdict != 0))) for n in range(model.n_stages)},
+            "learned_outside_gaps": float(np.mean(verdict[~gaps] == Verdict.LEARNED)) if (~gaps).any() else float("nan"),
+            "first_failed_stage": {
+                str(n): int(np.sum((failed == n) & (verdict != Verdict.LEARNED))) for n in range(model.n_stages)
+            },
             "final_distance_median": float(np.median(distance)),
             "by_stage": [
                 {"N": n + 1, "delta_N": deltas[n], "within_delta_N": proportion(int(within[n].sum()), len(targets))}
@@ -226,8 +233,8 @@ class HierarchicalExperiment(Experiment):
             worst = int(np.argmax(np.where(np.isfinite(distance), distance, np.inf)))  # a diverged target first
             metrics["sphere"] = {
                 "radius": spec.radius,
-                "non_learned": int(np.sum(verdict != 0)),
-                "non_learned_in_gaps": int(np.sum((verdict != 0) & gaps)),
+                "non_learned": int(np.sum(verdict != Verdict.LEARNED)),
+                "non_learned_in_gaps": int(np.sum((verdict != Verdict.LEARNED) & gaps)),
                 "worst_target": targets[worst].tolist(),
                 "worst_distance": float(distance[worst]),
             }

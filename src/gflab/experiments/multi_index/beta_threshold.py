@@ -24,7 +24,7 @@ from pydantic import Field, model_validator
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.sphere_common import SphereNeuronSpec, run_neurons
+from gflab.experiments.multi_index.sphere_common import SphereNeuronSpec, run_neurons
 from gflab.problems.multi_index import SphereCorrelation, embed, index_vectors, sphere_start, unit_rows
 from gflab.simulation import Stop
 from gflab.theory import multi_index as theory

@@ -31,7 +31,7 @@ from pydantic import Field
 
 from gflab._jax import jax_module
 from gflab.experiments.base import Experiment, Result, Spec
-from gflab.problems.networks import Scaling, TwoLayerNet, dataset, init_params
+from gflab.problems.networks import Params, Scaling, TwoLayerNet, dataset, init_params
 from gflab.simulation import Save, Stop, simulate
 from gflab.theory import networks as theory
 
@@ -40,6 +40,10 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 SCALINGS: tuple[Scaling, ...] = ("conventional", "ntk", "mean-field")
+
+
+def _loss(problem: TwoLayerNet, params: Params) -> jax.Array:
+    return problem.unscaled_loss(params)
 
 
 class NTKvsMeanFieldSpec(Spec):
@@ -89,7 +93,7 @@ class NTKvsMeanField(Experiment):
         t1 = spec.mean_field_time * m if scaling == "mean-field" else spec.horizon / predicted_rate
         ts = np.linspace(0.0, t1, spec.save_points)
         flow = GradientFlow(rtol=spec.rtol, atol=spec.atol, t1=t1)
-        save = Save(ts=tuple(ts), observables=("loss",))
+        save = Save(ts=tuple(ts), observables={"loss": _loss})
         problem = TwoLayerNet(
             x=jnp.asarray(x), y=jnp.asarray(y), frozen=frozen, scale=jnp.asarray(1.0), sigma=spec.sigma, scaling=scaling
         )

@@ -22,11 +22,12 @@ from pydantic import Field, model_validator
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.curve_fits import CurveFlowSpec, build_model, curve_points, fit_targets, w_range
-from gflab.experiments.hierarchical import distance_figure, follow_targets, in_gaps
-from gflab.measure.verdicts import VERDICT_NAMES, verdict_fractions
-from gflab.problems.curves import AbstractCurveModel, ModelName, check_dims
+from gflab.experiments.learnability.curve_fits import CurveFlowSpec, build_model, curve_points, fit_targets, w_range
+from gflab.experiments.learnability.hierarchical import distance_figure, follow_targets, in_gaps
+from gflab.measure.verdicts import verdict_fractions
+from gflab.problems.curves import AbstractCurveModel, ModelName, check_dims, output
 from gflab.problems.hierarchical import MAX_D, Hierarchical, check_stages, hierarchical, resolution
+from gflab.results import VERDICT_NAMES
 from gflab.simulation import Save, Trajectory
 
 jax_module()  # float64 and host devices, before JAX is first used
@@ -110,9 +111,7 @@ class Learnability(Experiment):
         model = build_model(spec, spec.model)
         targets = sample_targets(spec)
         save = Save.logspace(1e-2, spec.t1, 24)
-        traj = fit_targets(
-            model, targets, spec, save=Save(ts=save.ts, observables=("loss",)), progress=progress, label=f"{spec.model}: targets"
-        )
+        traj = fit_targets(model, targets, spec, save=Save(ts=save.ts), progress=progress, label=f"{spec.model}: targets")
         metrics: dict[str, Any] = {
             "model": spec.model,
             "W": model.W,
@@ -135,7 +134,9 @@ class Learnability(Experiment):
         figures = {"final_loss": _final_loss_figure(traj, spec)}
         shown = targets[: spec.n_show]
         if spec.n_show:
-            dense = Save(ts=tuple(np.concatenate([[0.0], np.geomspace(1e-3, spec.t1, 400)]).tolist()), observables=("output",))
+            dense = Save(
+                ts=tuple(np.concatenate([[0.0], np.geomspace(1e-3, spec.t1, 400)]).tolist()), observables={"output": output}
+            )
             paths = fit_targets(model, shown, spec, save=dense)
             figures["trajectories"] = _trajectory_figure(model, spec, shown, paths, traj.final_params)
         if spec.d == 2 and spec.grid:

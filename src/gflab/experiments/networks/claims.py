@@ -1,5 +1,4 @@
-"""Claims of seed 004 on two-layer networks: kernel vs mean-field regimes, random features,
-the hardness lemma, the minima SGD selects, the SDE drift to flat minima."""
+"""Claims of the networks family: kernel vs mean-field regimes, random features, the hardness lemma."""
 
 from __future__ import annotations
 
@@ -13,8 +12,6 @@ _NTK_QUICK = {"widths": [250, 1000, 4000], "seeds": 3}
 _NTK_FULL = {"widths": [250, 1000, 4000, 16000], "seeds": 5}
 _RF_QUICK = {"widths": [16, 32, 64, 128, 256]}
 _RF_FULL = {"widths": [16, 32, 64, 128, 256, 512, 1024], "draws": 100, "train_points": 20_000, "test_points": 20_000}
-_SGD_QUICK = {"seeds": 6}
-_SGD_FULL = {"seeds": 20, "steps": 50_000}
 
 
 def _ntk(name: str, **fields: Any) -> Claim:
@@ -121,55 +118,5 @@ CLAIMS: tuple[Claim, ...] = (
         predicted=None,
         quick={"thetas": 8},
         full={"thetas": 8},
-    ),
-    Claim(
-        id="gradient-variance.rate",
-        experiment="gradient-variance",
-        statement="same: the gradient variance falls like 1/M (fitted exponent over M = 16 .. 1024 within 0.1 of -1)",
-        paper=PAPER + ", hardness of gradient-based training",
-        measured="exponent.slope",
-        relation="within",
-        threshold=0.1,
-        predicted=-1.0,
-        quick={"thetas": 8},
-        full={"thetas": 8},
-    ),
-    Claim(
-        id="sgd-minima.sharpness",
-        experiment="sgd-minima",
-        statement="minima reached by SGD (eta = 0.2, B = 4 .. 40, over-parameterised tanh network on 40 teacher "
-        "samples): every one has sharpness a <= 2/eta (within 5%: largest a eta / 2 at most 1.05)",
-        paper=PAPER + ", the sharpness-non-uniformity diagram",
-        measured="max_sharpness_ratio",
-        relation="<=",
-        threshold=1.05,
-        predicted=1.0,
-        quick=_SGD_QUICK,
-        full=_SGD_FULL,
-    ),
-    Claim(
-        id="sgd-minima.non-uniformity",
-        experiment="sgd-minima",
-        statement="same minima: every one has non-uniformity s <= sqrt(B)/eta (within 5%: largest s eta / sqrt(B) at most 1.05)",
-        paper=PAPER + ", the sharpness-non-uniformity diagram",
-        measured="max_non_uniformity_ratio",
-        relation="<=",
-        threshold=1.05,
-        predicted=1.0,
-        quick=_SGD_QUICK,
-        full=_SGD_FULL,
-    ),
-    Claim(
-        id="sde-flatness.drift",
-        experiment="sde-flatness",
-        statement="the SDE of SGD near the valley f = (1 + x^2) y^2 (eta = 0.005, 0.01, 0.02; sigma = 1): the mean "
-        "displacement of x matches the quasi-static flow dx/dt = -eta sigma^2 h'(x) / 4 within 5%",
-        paper=PAPER + ", effective dynamics close to the minima manifold (Ma et al. 2022)",
-        measured="max_relative_error",
-        relation="<=",
-        threshold=0.05,
-        predicted=0.0,
-        quick={"paths": 2000},
-        full={"paths": 20_000, "dt": 0.001},
     ),
 )

@@ -1,9 +1,13 @@
-"""Claims of seed 004: linear stability of GD and SGD, the edge of stability."""
+"""Claims of the stability family: linear stability of GD and SGD, the edge of stability, the minima SGD selects, the SDE drift to flat minima."""
 
 from __future__ import annotations
 
 from gflab.claims.claim import Claim
 from gflab.theory import stability
+
+PAPER = stability.PAPER
+_SGD_QUICK = {"seeds": 6}
+_SGD_FULL = {"seeds": 20, "steps": 50_000}
 
 CLAIMS: tuple[Claim, ...] = (
     *(
@@ -12,7 +16,7 @@ CLAIMS: tuple[Claim, ...] = (
             experiment="gd-stability",
             statement=f"GD{' with heavy-ball momentum 0.9' if momentum else ''} on random quadratics (dimension 50): "
             f"it converges iff eta < 2 (1 + beta) / lambda_max (measured critical step within 1% for every quadratic)",
-            paper=stability.PAPER + ", linear stability",
+            paper=PAPER + ", linear stability",
             measured="max_relative_error",
             relation="<=",
             threshold=0.01,
@@ -27,7 +31,7 @@ CLAIMS: tuple[Claim, ...] = (
         experiment="edge-of-stability",
         statement="full-batch GD on a two-layer tanh network (width 32, 400 digits, eta = 0.01 .. 0.2): the final "
         "sharpness is never above 2/eta by more than 5% (largest ratio sharpness / (2/eta) at most 1.05)",
-        paper=stability.PAPER + ", edge of stability",
+        paper=PAPER + ", edge of stability",
         measured="max_ratio",
         relation="<=",
         threshold=1.05,
@@ -39,7 +43,7 @@ CLAIMS: tuple[Claim, ...] = (
         id="edge-of-stability.at-the-edge",
         experiment="edge-of-stability",
         statement="same runs: for the larger half of the steps (eta >= 0.05) the final sharpness sits within 20% of 2/eta",
-        paper=stability.PAPER + ", edge of stability",
+        paper=PAPER + ", edge of stability",
         measured="large_steps_gap",
         relation="<=",
         threshold=0.2,
@@ -53,7 +57,7 @@ CLAIMS: tuple[Claim, ...] = (
             experiment="sgd-stability",
             statement=f"mini-batch SGD ({scheme}) on a 1-D quadratic family (n = 8, B = 1, 2, 4): the mean of theta^2 stops "
             f"contracting at the step where the exact second-moment factor reaches 1 ({what}; every measured boundary within 2%)",
-            paper=stability.PAPER + ", SGD linear stability",
+            paper=PAPER + ", SGD linear stability",
             measured=f"max_relative_error.{scheme}",
             relation="<=",
             threshold=0.02,
@@ -66,5 +70,43 @@ CLAIMS: tuple[Claim, ...] = (
             ("without-replacement", "s^2 / B times the finite-population factor (n - B) / (n - 1)"),
             ("reshuffling", "the epoch factor averaged over all partitions into batches"),
         )
+    ),
+    Claim(
+        id="sgd-minima.sharpness",
+        experiment="sgd-minima",
+        statement="minima reached by SGD (eta = 0.2, B = 4 .. 40, over-parameterised tanh network on 40 teacher "
+        "samples): every one has sharpness a <= 2/eta (within 5%: largest a eta / 2 at most 1.05)",
+        paper=PAPER + ", the sharpness-non-uniformity diagram",
+        measured="max_sharpness_ratio",
+        relation="<=",
+        threshold=1.05,
+        predicted=1.0,
+        quick=_SGD_QUICK,
+        full=_SGD_FULL,
+    ),
+    Claim(
+        id="sgd-minima.non-uniformity",
+        experiment="sgd-minima",
+        statement="same minima: every one has non-uniformity s <= sqrt(B)/eta (within 5%: largest s eta / sqrt(B) at most 1.05)",
+        paper=PAPER + ", the sharpness-non-uniformity diagram",
+        measured="max_non_uniformity_ratio",
+        relation="<=",
+        threshold=1.05,
+        predicted=1.0,
+        quick=_SGD_QUICK,
+        full=_SGD_FULL,
+    ),
+    Claim(
+        id="sde-flatness.drift",
+        experiment="sde-flatness",
+        statement="the SDE of SGD near the valley f = (1 + x^2) y^2 (eta = 0.005, 0.01, 0.02; sigma = 1): the mean "
+        "displacement of x matches the quasi-static flow dx/dt = -eta sigma^2 h'(x) / 4 within 5%",
+        paper=PAPER + ", effective dynamics close to the minima manifold (Ma et al. 2022)",
+        measured="max_relative_error",
+        relation="<=",
+        threshold=0.05,
+        predicted=0.0,
+        quick={"paths": 2000},
+        full={"paths": 20_000, "dt": 0.001},
     ),
 )

@@ -1,0 +1,126 @@
+"""Orchestration: run one experiment, or reproduce claims, through the store.
+
+The layer above the experiments, the claims and the store: :func:`run` validates a spec,
+finds it in the store or runs the experiment, evaluates the claims that the run measures and
+writes the run directory; :func:`reproduce` runs a set of claims (one run per distinct spec)
+and writes the report. The store stays pure persistence.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from gflab.console import stderr_console
+from gflab.errors import BadInput
+from gflab.experiments import CLAIMS, get_claims, get_experiment
+from gflab.experiments.base import Result
+from gflab.report import write_report
+from gflab.store import SPEC_VERSION, Store, jsonable
+
+
+def run(
+    experiment: str, params: dict[str, Any] | None = None, *, out: str = "gflab-runs", force: bool = False, progress: bool = False
+) -> dict[str, Any]:
+    """Run one experiment through the store; returns the summary (the ``--json`` object).
+
+    The same spec found complete in the store is loaded, not run again, unless ``force``.
+    """
+    return _run_in(Store(out), experiment, params or {}, force=force, progress=progress)
+
+
+def _run_in(store: Store, experiment: str, params: dict[str, Any], *, force: bool, progress: bool) -> dict[str, Any]:
+    exp = get_experiment(experiment)
+    spec = exp.validate(params)
+    full_params = jsonable(spec.model_dump(mode="json"))
+    final = store.run_dir(experiment, full_params)
+    if not force and (cached := store.load(final)) is not None:
+        if progress:
+            stderr_console().print(f"[dim]{experiment}: cached {final}[/dim]")
+        return cached
+    start = time.perf_counter()
+    result = exp.run(spec, progress=progress)
+    claims = [c.evaluate(result.metrics) for c in CLAIMS if c.applies_to(experiment, full_params)]
+    summary = {
+        "experiment": experiment,
+        "params": full_params,
+        "metrics": jsonable(result.metrics),
+        "claims": jsonable(claims),
+        "run_dir": str(final),
+    }
+    store.write(final, _files(experiment, full_params, summary, result))
+    if progress:
+        stderr_console().print(f"[dim]{experiment}: {time.perf_counter() - start:.1f} s -> {final}[/dim]")
+    return summary
+
+
+def _files(experiment: str, params: dict[str, Any], summary: dict[str, Any], result: Result) -> dict[str, Callable[[Path], None]]:
+    """The run directory's files, each as a function writing it."""
+    spec = {"experiment": experiment, "params": params, "version": SPEC_VERSION}
+
+    def text(content: str) -> Callable[[Path], None]:
+        def write(path: Path) -> None:
+            path.write_text(content)
+
+        return write
+
+    def figure(fig: Any) -> Callable[[Path], None]:
+        def save(path: Path) -> None:
+            import matplotlib.pyplot as plt
+
+            fig.savefig(path, dpi=110)
+            plt.close(fig)
+
+        return save
+
+    files: dict[str, Callable[[Path], None]] = {
+        "spec.json": text(json.dumps(spec, indent=2, sort_keys=True)),
+        "metrics.parquet": lambda path: result.table.to_parquet(path, index=False),
+    }
+    files |= {f"{name}.png": figure(fig) for name, fig in result.figures.items()}
+    files["summary.json"] = text(json.dumps(summary, indent=2))
+    return files
+
+
+def reproduce(
+    ids: Iterable[str] | None = None,
+    *,
+    quick: bool = False,
+    out: str = "gflab-report",
+    force: bool = False,
+    progress: bool = False,
+) -> list[dict[str, Any]]:
+    """Run claims (sharing runs with equal parameters), write claims.json and report.html."""
+    claims = get_claims(ids)
+    store = Store(Path(out) / "runs")
+    results, summaries = [], {}
+    for claim in claims:
+        params = claim.params(quick)
+        key = json.dumps([claim.experiment, params], sort_keys=True)
+        if key not in summaries:
+            try:
+                summaries[key] = _run_in(store, claim.experiment, params, force=force, progress=progress)
+            except BadInput:
+                raise
+            except Exception as exc:  # a crashed run is an `error` verdict, not a lost report
+                summaries[key] = {
+                    "experiment": claim.experiment,
+                    "params": params,
+                    "metrics": {},
+                    "claims": [],
+                    "run_dir": None,
+                    "error": f"{type(exc).__name__}: {exc}",
+                }
+        summary = summaries[key]
+        row = claim.evaluate(summary["metrics"]) | {"run_dir": summary["run_dir"]}
+        if "error" in summary:
+            row["error"] = summary["error"]
+        results.append(row)
+    write_report(Path(out), results, list(summaries.values()), quick=quick)
+    return results
+
+
+__all__ = ["reproduce", "run"]
