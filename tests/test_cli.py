@@ -76,6 +76,23 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], field: str, tmp_path:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("command", [["run", "learnability"], ["reproduce", "learnability.sin-curve", "--quick"]])
+def test_an_unwritable_out_is_refused_before_any_compute(command: list[str], tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    for out in ("/dev/null", str(tmp_path / "a-file"), ""):
+        proc = gflab_cmd(*command, "--out", out)
+        assert proc.returncode == 2, (out, proc.stderr)
+        assert proc.stderr.startswith("gflab: error: --out:") and len(proc.stderr.strip().splitlines()) == 1
+        assert "jax" not in proc.stderr.lower()
+
+
+def test_version() -> None:
+    from gflab import __version__
+
+    proc = gflab_cmd("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"gflab {__version__}"
+
+
 def test_malformed_spec_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("model = [unclosed\n")

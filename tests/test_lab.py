@@ -47,7 +47,12 @@ def test_run_directory_contents_and_cache(tmp_path: Path, monkeypatch: pytest.Mo
     assert calls == []
     assert lab.run("learnability", SMALL, out=str(tmp_path), force=True)["metrics"] == first["metrics"]  # --force recomputes
     assert calls == [1]
-    assert [p.name for p in tmp_path.iterdir()] == [run_dir.name]  # replaced in place, no leftovers
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == [run_dir.name]  # replaced in place
+
+    moved = tmp_path.parent / f"{tmp_path.name}-moved"
+    tmp_path.rename(moved)  # a store folder can be moved: its summaries point into it
+    again = lab.run("learnability", SMALL, out=str(moved))
+    assert again["run_dir"] == str(moved / run_dir.name) and again["metrics"] == first["metrics"]
 
 
 def test_same_spec_gives_identical_numbers(tmp_path: Path) -> None:
@@ -82,3 +87,12 @@ def test_half_written_folder_of_a_dead_run_is_ignored_and_cleaned(tmp_path: Path
     assert (final / "summary.json").exists()
     assert not partial.exists()
     assert os.path.basename(summary["run_dir"]).startswith("learnability-")
+
+
+def test_concurrent_identical_runs_compute_once_and_both_succeed(tmp_path: Path) -> None:
+    code = f"from gflab import lab; print(lab.run('learnability', {SMALL!r}, out={str(tmp_path)!r})['run_dir'])"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [proc.communicate(timeout=300)[0].strip() for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0, 0]
+    assert len(set(outputs)) == 1 and Path(outputs[0]).is_dir()
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == [Path(outputs[0]).name]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gflab.errors import BadInput
 from gflab.store import Store, spec_hash
 
 
@@ -31,3 +32,21 @@ def test_write_publishes_every_file_or_nothing(tmp_path: Path) -> None:
     store.write(final, {"summary.json": lambda p: p.write_text('{"n": 2}') and None})  # replaced in place
     assert store.load(final) == {"n": 2}
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".tmp-")] == [final.name]
+
+
+@pytest.mark.parametrize("where", ["a-file", "read-only", "dev-null", "empty"])
+def test_an_unwritable_store_is_refused_naming_out(where: str, tmp_path: Path) -> None:
+    import os
+
+    if where == "a-file":
+        root = tmp_path / "file"
+        root.write_text("not a folder")
+    elif where == "read-only":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only folders")
+        (tmp_path / "ro").mkdir(mode=0o500)
+        root = tmp_path / "ro" / "runs"
+    else:
+        root = "/dev/null" if where == "dev-null" else ""
+    with pytest.raises(BadInput, match="--out"):
+        Store(root).check_writable()

@@ -24,6 +24,23 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from gflab import __version__
+
+        typer.echo(f"gflab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """A laboratory for the dynamics of learning: run experiments, reproduce the papers' claims."""
+
+
 def parse_sets(items: list[str]) -> dict[str, Any]:
     """``key=value`` pairs; values are JSON when they parse (numbers, lists, true) else strings."""
     params: dict[str, Any] = {}

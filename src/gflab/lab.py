@@ -29,32 +29,36 @@ def run(
 
     The same spec found complete in the store is loaded, not run again, unless ``force``.
     """
-    return _run_in(Store(out), experiment, params or {}, force=force, progress=progress)
+    store = Store(out)
+    spec = get_experiment(experiment).validate(params or {})
+    store.check_writable()
+    return _run_in(store, experiment, spec, force=force, progress=progress)
 
 
-def _run_in(store: Store, experiment: str, params: dict[str, Any], *, force: bool, progress: bool) -> dict[str, Any]:
-    exp = get_experiment(experiment)
-    spec = exp.validate(params)
+def _run_in(store: Store, experiment: str, spec: Any, *, force: bool, progress: bool) -> dict[str, Any]:
+    """Load the stored run of a validated spec, or compute and store it (one process at a
+    time per spec: a concurrent identical run waits and reuses the result)."""
     full_params = jsonable(spec.model_dump(mode="json"))
     final = store.run_dir(experiment, full_params)
-    if not force and (cached := store.load(final)) is not None:
-        if progress:
-            stderr_console().print(f"[dim]{experiment}: cached {final}[/dim]")
-        return cached
-    start = time.perf_counter()
-    result = exp.run(spec, progress=progress)
-    claims = [c.evaluate(result.metrics) for c in CLAIMS if c.applies_to(experiment, full_params)]
-    summary = {
-        "experiment": experiment,
-        "params": full_params,
-        "metrics": jsonable(result.metrics),
-        "claims": jsonable(claims),
-        "run_dir": str(final),
-    }
-    store.write(final, _files(experiment, full_params, summary, result))
+    with store.lock(final):
+        if not force and (cached := store.load(final)) is not None:
+            if progress:
+                stderr_console().print(f"[dim]{experiment}: cached {final}[/dim]")
+            return cached
+        start = time.perf_counter()
+        result = get_experiment(experiment).run(spec, progress=progress)
+        claims = [c.evaluate(result.metrics) for c in CLAIMS if c.applies_to(experiment, full_params)]
+        summary = {
+            "experiment": experiment,
+            "params": full_params,
+            "metrics": jsonable(result.metrics),
+            "claims": jsonable(claims),
+            "run_dir": final.name,  # relative to the store: the folder can move
+        }
+        store.write(final, _files(experiment, full_params, summary, result))
     if progress:
         stderr_console().print(f"[dim]{experiment}: {time.perf_counter() - start:.1f} s -> {final}[/dim]")
-    return summary
+    return summary | {"run_dir": str(final.resolve())}
 
 
 def _files(experiment: str, params: dict[str, Any], summary: dict[str, Any], result: Result) -> dict[str, Callable[[Path], None]]:
@@ -95,14 +99,16 @@ def reproduce(
 ) -> list[dict[str, Any]]:
     """Run claims (sharing runs with equal parameters), write claims.json and report.html."""
     claims = get_claims(ids)
+    specs = {c.id: get_experiment(c.experiment).validate(c.params(quick)) for c in claims}
     store = Store(Path(out) / "runs")
+    store.check_writable()
     results, summaries = [], {}
     for claim in claims:
         params = claim.params(quick)
         key = json.dumps([claim.experiment, params], sort_keys=True)
         if key not in summaries:
             try:
-                summaries[key] = _run_in(store, claim.experiment, params, force=force, progress=progress)
+                summaries[key] = _run_in(store, claim.experiment, specs[claim.id], force=force, progress=progress)
             except BadInput:
                 raise
             except Exception as exc:  # a crashed run is an `error` verdict, not a lost report

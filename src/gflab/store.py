@@ -9,13 +9,15 @@ ignored and cleaned up by the next run.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import math
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,17 +62,50 @@ class Store:
     """A folder of run directories: look up, write atomically, clean up. Knows nothing of the science."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
+        if not os.fspath(root).strip():
+            raise BadInput("--out", "must name a folder (got an empty string)")
         self.root = Path(root)
 
     def run_dir(self, experiment: str, params: dict[str, Any]) -> Path:
         return self.root / f"{experiment}-{spec_hash(experiment, params)}"
 
-    def load(self, run_dir: Path) -> dict[str, Any] | None:
-        """The summary of a complete run directory, or None."""
+    def check_writable(self) -> None:
+        """Create the store folder and a temporary folder in it, before any compute: a store
+        that cannot be written is :class:`BadInput` naming ``--out``."""
+        probe = self.root / f".tmp-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
-            return json.loads((run_dir / "summary.json").read_text())
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe.mkdir()
+            probe.rmdir()
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise BadInput(
+                "--out", f"cannot write run directories to {str(self.root)!r} ({reason}); give a writable folder"
+            ) from None
+
+    @contextmanager
+    def lock(self, final: Path) -> Iterator[None]:
+        """Hold the lock of one run directory: a second process running the same spec waits,
+        then finds the first one's result instead of computing it again."""
+        locks = self.root / ".locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        with open(locks / f"{final.name}.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def load(self, run_dir: Path) -> dict[str, Any] | None:
+        """The summary of a complete run directory, or None. Its ``run_dir`` is stored
+        relative to the store and resolved here, so a store folder can be moved or copied."""
+        try:
+            summary = json.loads((run_dir / "summary.json").read_text())
         except (FileNotFoundError, json.JSONDecodeError):
             return None
+        if isinstance(summary, dict) and isinstance(summary.get("run_dir"), str):
+            summary["run_dir"] = str(run_dir.resolve())
+        return summary
 
     def write(self, final: Path, files: Mapping[str, Callable[[Path], None]]) -> None:
         """Write a run directory atomically: each ``files[name](path)`` writes one file into a
