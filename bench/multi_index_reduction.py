@@ -1,6 +1,6 @@
 """Benchmark: exact dimension reduction of the spherical correlation flow, against the full-d flow.
 
-Problem (seed 001): n neurons on S^{d-1}, k orthonormal index vectors, sigma = sigma* = he3,
+Problem (Simsek, Bendjeddou & Hsu 2024): n neurons on S^{d-1}, k orthonormal index vectors, sigma = sigma* = he3,
 spherical gradient flow of the population correlation loss (Tsit5, rtol 1e-6, atol 1e-9).
 Time to solution: until every neuron's best overlap reaches 0.99 (a stop event). Both runs
 integrate the whole network as one trajectory with one adaptive step, from the same start:
@@ -9,7 +9,7 @@ integrate the whole network as one trajectory with one adaptive step, from the s
 Also: the reduced neurons as an ensemble (each its own step size). Prints wall times (compiled,
 and with compile), the ratio, and the largest overlap difference at the end.
 
-Usage: python bench/multi_index_reduction.py [--d 4000] [--n 1000] [--k 20]
+Usage: python bench/multi_index_reduction.py [--d 4000] [--n-neurons 1000] [--k 20]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--d", type=int, default=4000)
-    p.add_argument("--n", type=int, default=1000)
+    p.add_argument("--n-neurons", type=int, default=1000)
     p.add_argument("--k", type=int, default=20)
     p.add_argument("--level", type=float, default=0.99)
     args = p.parse_args()
@@ -36,7 +36,7 @@ def main() -> None:
     from gflab.problems.multi_index import SphereCorrelation, embed, full_from_reduced, index_vectors, sphere_start
 
     phi = jnp.asarray([0.0, 0.0, 0.0, 1.0])  # he3 x he3
-    reduced0 = np.asarray(sphere_start(jax.random.key(0), args.d, args.k, (args.n,)))
+    reduced0 = np.asarray(sphere_start(jax.random.key(0), args.d, args.k, (args.n_neurons,)))
     full0 = full_from_reduced(reduced0, args.d, jax.random.key(1))
     v = index_vectors(args.k)
     dyn = GradientFlow(rtol=1e-6, atol=1e-9, t1=1e5)
@@ -57,7 +57,7 @@ def main() -> None:
     f_cold, f_hot, f_traj = timed(full_problem, full0)
     unit = lambda w: w / np.linalg.norm(w, axis=-1, keepdims=True)  # noqa: E731
     gap = np.max(np.abs(unit(r_traj.final_params)[:, : args.k] - unit(f_traj.final_params)[:, : args.k]))
-    print(f"(d, n, k) = ({args.d}, {args.n}, {args.k}); all neurons at overlap {args.level}")
+    print(f"(d, n, k) = ({args.d}, {args.n_neurons}, {args.k}); all neurons at overlap {args.level}")
     print(
         f"full-d flow        t* = {float(f_traj.t_final):8.2f}  steps {int(f_traj.steps):6d}  {f_hot:8.3f} s compiled ({f_cold:.3f} s with compile)"
     )

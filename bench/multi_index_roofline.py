@@ -10,14 +10,14 @@ best-of is STREAM's convention):
   dgemm rate       a jitted 2000 x 2000 matrix product (2 n^3 / time), both cores;
   step times       the compiled steps.
 Two rooflines:
-  the issue's     bytes the unblocked step moves (XLA's cost analysis) / copy bandwidth;
+  traffic         bytes the unblocked step moves (XLA's cost analysis) / copy bandwidth;
   physical        max(memory floor, compute floor): the state traffic a step cannot avoid
                   (read y0 and k(y0), write y1 and k(y1): 4 W) / copy bandwidth, and the
                   step's flops (XLA's count for the unblocked step; the row-mapped step does
                   the same arithmetic) / dgemm rate.
 Target: a step at >= 80% of its roofline.
 
-Usage: python bench/multi_index_roofline.py [--d 4000] [--n 1000] [--k 20] [--repeat 20]
+Usage: python bench/multi_index_roofline.py [--d 4000] [--n-neurons 1000] [--k 20] [--repeat 20]
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def cost(fn: Any, x: Any) -> dict[str, float]:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--d", type=int, default=4000)
-    p.add_argument("--n", type=int, default=1000)
+    p.add_argument("--n-neurons", type=int, default=1000)
     p.add_argument("--k", type=int, default=20)
     p.add_argument("--repeat", type=int, default=20)
     args = p.parse_args()
@@ -63,7 +63,7 @@ def main() -> None:
     from gflab.problems.multi_index import SphereCorrelation, embed, full_start, index_vectors
 
     problem = SphereCorrelation(index=jnp.asarray(embed(index_vectors(args.k), args.d)), phi=jnp.asarray([0.0, 0.0, 0.0, 1.0]))
-    w = full_start(jax.random.key(0), args.d, (args.n,))
+    w = full_start(jax.random.key(0), args.d, (args.n_neurons,))
     square = jax.random.normal(jax.random.key(1), (2000, 2000))
 
     def stepper(row_mapped: bool) -> tuple[Any, Any]:
@@ -80,12 +80,12 @@ def main() -> None:
     rows = GradientFlow().rows_per_block(problem, w)
 
     print(
-        f"W: {args.n} x {args.d} float64 = {w.nbytes / 2**20:.1f} MiB; copy {bandwidth / 1e9:.1f} GB/s, dgemm {rate / 1e9:.1f} GFLOP/s"
+        f"W: {args.n_neurons} x {args.d} float64 = {w.nbytes / 2**20:.1f} MiB; copy {bandwidth / 1e9:.1f} GB/s, dgemm {rate / 1e9:.1f} GFLOP/s"
     )
     print(f"step flops {flops / 1e9:.2f} GFLOP ({flops / w.size:.0f} per entry of W)")
     roof = moved / bandwidth
     print(
-        f"issue's roofline   unblocked   {moved / w.nbytes:5.1f} W moved  roofline {roof * 1e3:7.2f} ms  measured {t_unblocked * 1e3:7.2f} ms"
+        f"traffic roofline   unblocked   {moved / w.nbytes:5.1f} W moved  roofline {roof * 1e3:7.2f} ms  measured {t_unblocked * 1e3:7.2f} ms"
         f"  -> {roof / t_unblocked:5.1%} (target >= 80%)"
     )
     memory, compute = 4 * w.nbytes / bandwidth, flops / rate

@@ -24,11 +24,6 @@ import numpy as np
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 
-jax_module()  # float64 and host devices, before JAX is first used
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-import jax.scipy.special  # noqa: E402
-
 Activation = Callable[[Any], Any]
 
 
@@ -46,19 +41,41 @@ def hermite_table(degree: int, x: np.ndarray) -> np.ndarray:
     return np.stack(_hermite_values(degree, np.asarray(x, dtype=np.float64), np.ones_like))
 
 
+def _relu(z: Any) -> Any:
+    return jax_module().nn.relu(z)
+
+
+def _tanh(z: Any) -> Any:
+    return jax_module().numpy.tanh(z)
+
+
+def _erf(z: Any) -> Any:
+    return jax_module().scipy.special.erf(z)
+
+
+def _sigmoid(z: Any) -> Any:
+    return jax_module().nn.sigmoid(z)
+
+
+def _sin(z: Any) -> Any:
+    return jax_module().numpy.sin(z)
+
+
 def _normalised_hermite(p: int) -> Activation:
-    return lambda z: _hermite_values(p, z, jnp.ones_like)[p]
+    return lambda z: _hermite_values(p, z, jax_module().numpy.ones_like)[p]
 
 
-# JAX functions (traceable inside losses; numpy arrays in, JAX arrays out).
+# JAX functions (traceable inside losses; numpy arrays in, JAX arrays out). Each fetches JAX
+# when called, so that importing this module does not: spec validators read ACTIVATION_NAMES.
 ACTIVATIONS: dict[str, Activation] = {
-    "relu": jax.nn.relu,
-    "tanh": jnp.tanh,
-    "erf": jax.scipy.special.erf,
-    "sigmoid": jax.nn.sigmoid,
-    "sin": jnp.sin,
+    "relu": _relu,
+    "tanh": _tanh,
+    "erf": _erf,
+    "sigmoid": _sigmoid,
+    "sin": _sin,
     **{f"he{p}": _normalised_hermite(p) for p in range(13)},
 }
+ACTIVATION_NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
 
 
 def activation(name: str, field: str = "sigma") -> Activation:
@@ -204,6 +221,7 @@ def parity(polynomial: np.ndarray, atol: float = 1e-14) -> str:
 
 __all__ = [
     "ACTIVATIONS",
+    "ACTIVATION_NAMES",
     "HermiteExpansion",
     "activation",
     "correlation_polynomial",

@@ -1,4 +1,5 @@
-"""Closed forms of seed 001: occupancy law, beta_c, and the Hessian gap against autodiff."""
+"""Closed forms of Simsek, Bendjeddou & Hsu 2024: occupancy law, beta_c, the Hessian gap
+against autodiff, and the one-neuron search time."""
 
 from __future__ import annotations
 
@@ -45,9 +46,9 @@ def test_beta_critical_of_a_power_is_c_over_c_plus_k(p: int, k: int) -> None:
     assert theory.beta_critical(phi, k) == pytest.approx(theory.beta_critical_power(p, k), abs=1e-12)
 
 
-@settings(max_examples=15, deadline=None)
-@given(st.integers(2, 6), st.floats(0.0, 0.95), st.sampled_from([3, 4]))
-def test_threshold_gap_is_the_autodiff_riemannian_hessian(k: int, beta: float, p: int) -> None:
+def _check_hessian_gap(k: int, beta: float, p: int) -> None:
+    """The autodiff Riemannian Hessian's smallest eigenvalue at the average point is the smaller
+    of the closed-form gap (difference directions) and k m phi'(m) (the symmetric direction)."""
     phi = np.zeros(p + 1)
     phi[p] = 1.0
     phi[1] = 0.3  # a first-order term: the closed form holds for any phi
@@ -58,5 +59,40 @@ def test_threshold_gap_is_the_autodiff_riemannian_hessian(k: int, beta: float, p
     assert hessian_gap(phi, k, beta) == pytest.approx(closed, abs=1e-9)
 
 
-def test_search_exponent() -> None:
-    assert [theory.search_exponent(p) for p in (1, 2, 3, 4, 6)] == [0, 0, 0.5, 1.0, 2.0]
+@settings(max_examples=10, deadline=None)
+@given(st.floats(0.0, 0.95))
+def test_threshold_gap_is_the_autodiff_riemannian_hessian(beta: float) -> None:
+    _check_hessian_gap(3, beta, 4)
+
+
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None)
+@given(st.integers(2, 6), st.floats(0.0, 0.95), st.sampled_from([3, 4]))
+def test_threshold_gap_is_the_autodiff_riemannian_hessian_for_every_k(k: int, beta: float, p: int) -> None:
+    _check_hessian_gap(k, beta, p)
+
+
+def test_search_time_of_phi_t4_is_its_antiderivative() -> None:
+    # dm/dt = 4 m^3 (1 - m^2): t = F(1/2) - F(m0), F(m) = (-1 / (2 m^2) + log m - log(1 - m^2) / 2) / 4
+    antiderivative = lambda m: (-0.5 / m**2 + math.log(m) - 0.5 * math.log(1 - m * m)) / 4  # noqa: E731
+    for m0 in (0.01, 0.1, 0.3):
+        assert theory.search_time(np.array([0, 0, 0, 0, 1.0]), m0) == pytest.approx(
+            antiderivative(0.5) - antiderivative(m0), rel=1e-10
+        )
+
+
+@pytest.mark.parametrize("p", [3, 4, 5, 6])
+def test_search_time_from_a_uniform_start_scales_with_the_search_exponent(p: int) -> None:
+    """From m0 = d^(-1/2), the exact one-neuron search time grows like d^((p - 2) / 2)."""
+    phi = np.zeros(p + 1)
+    phi[p] = 1.0
+    d = np.array([1e6, 1e8])
+    times = [theory.search_time(phi, 1 / math.sqrt(x)) for x in d]
+    slope = math.log(times[1] / times[0]) / math.log(d[1] / d[0])
+    assert slope == pytest.approx(theory.search_exponent(p), abs=1e-3)
+
+
+def test_search_time_is_infinite_where_phi_prime_vanishes() -> None:
+    # phi = t^3 from m0 < 0: dm/dt = 3 m^2 (1 - m^2) > 0 but the overlap only creeps up to 0
+    assert theory.search_time(np.array([0, 0, 0, 1.0]), -0.1) == math.inf
+    assert math.isfinite(theory.search_time(np.array([0, 0.2, 0, 1.0]), -0.1))  # a linear term carries it across

@@ -1,6 +1,9 @@
-"""Gaussian multi-index problems with exact population losses (seeds 001 and 003).
+"""Gaussian multi-index problems on the sphere with exact population losses.
 
-Neurons live on the unit sphere. Each loss below depends on the parameters only through
+Simsek, Bendjeddou & Hsu 2024, "Learning Gaussian multi-index models with gradient flow: time
+complexity and directional convergence": teacher f*(x) = sum_j sigma*(v_j.x), student neurons
+on the unit sphere, population losses through the correlation function phi of
+:mod:`gflab.hermite` (Mehler). Neurons live on the unit sphere. Each loss below depends on the parameters only through
 inner products, so it is written as a function of ``w / |w|``: its Euclidean gradient at a
 unit w is then the Riemannian gradient (I - w w^T) grad, the flow keeps |w| = 1 exactly in
 continuous time (the solver to its tolerance), and gflab's plain gradient flow is the
@@ -22,6 +25,7 @@ import numpy as np
 
 from gflab._jax import jax_module
 from gflab.errors import BadInput
+from gflab.hermite import ACTIVATIONS
 from gflab.problems.base import AbstractProblem
 
 jax_module()
@@ -96,7 +100,7 @@ def span_coordinates(w0: np.ndarray, index: np.ndarray, rtol: float = 1e-12) -> 
 
 
 class SphereCorrelation(AbstractProblem):
-    """Population correlation loss of neurons on the sphere (seed 001):
+    """Population correlation loss of neurons on the sphere (Simsek, Bendjeddou & Hsu 2024):
 
     L(w) = -E[f(x) f*(x)] = -sum_i sum_j phi(u_i . v_j), u_i = w_i / |w_i|,
 
@@ -134,8 +138,6 @@ class SphereCorrelation(AbstractProblem):
 
 def correlation_samples(w: jax.Array, index: jax.Array, x: jax.Array, sigma: str, sigma_star: str) -> jax.Array:
     """-f(x) f*(x) per sample row of x: f = sum_i sigma(u_i.x), f* = sum_j sigma*(v_j.x)."""
-    from gflab.hermite import ACTIVATIONS
-
     student = jnp.sum(ACTIVATIONS[sigma](x @ unit_rows(jnp.atleast_2d(w)).T), axis=-1)
     teacher = jnp.sum(ACTIVATIONS[sigma_star](x @ index.T), axis=-1)
     return -student * teacher

@@ -1,11 +1,12 @@
 """Multi-index regression over subspaces: the two-timescale Grassmannian loss and the planted loss.
 
-Bietti, Bruna & Pillaud-Vivien (seed 003). Target y = g(V^T x), V (d x r) orthonormal,
-x ~ N(0, I_d); the student is a subspace W (d x r orthonormal). Rows convention here:
-W and V are (r, D) with orthonormal rows, and M = W V^T (r x r) holds the overlaps.
+Bietti, Bruna & Pillaud-Vivien 2023, "On learning Gaussian multi-index models with gradient
+flow". Target y = g(V^T x), V (d x r) orthonormal, x ~ N(0, I_d); the student is a subspace
+W (d x r orthonormal). Rows convention here: W and V are (r, D) with orthonormal rows, and
+M = W V^T (r x r) holds the overlaps.
 
-Links are polynomials in the orthonormal Hermite basis, g = sum_alpha a_alpha h_alpha(z),
-h_alpha(z) = prod_i h_{alpha_i}(z_i). Group by degree l = |alpha| into symmetric tensors
+Links (named in :data:`gflab.theory.subspace.LINKS`) are polynomials in the orthonormal
+Hermite basis, g = sum_alpha a_alpha h_alpha(z), h_alpha(z) = prod_i h_{alpha_i}(z_i). Group by degree l = |alpha| into symmetric tensors
 T_l in (R^r)^{(x) l}: for every index tuple with counts alpha, T_l[tuple] = a_alpha
 sqrt(alpha! / l!). Then ||T_l||^2 = sum_{|alpha| = l} a_alpha^2 = E[g_l^2].
 
@@ -33,7 +34,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
 
 import numpy as np
 
@@ -41,30 +41,11 @@ from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.hermite import hermite_table
 from gflab.problems.base import AbstractProblem
+from gflab.theory.subspace import Link, link_rank
 
 jax_module()
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
-
-Link = Mapping[tuple[int, ...], float]
-
-# Named links: multi-index alpha (per coordinate of z) -> coefficient of h_alpha.
-LINKS: dict[str, Link] = {
-    "he2": {(2,): 1.0},  # g = h_2(z1) = He_2(z1)/sqrt2: one plateau, escape ~ d
-    "he3": {(3,): 1.0},  # g = h_3(z1): one plateau, escape ~ d^2
-    "staircase": {(1, 0): 1.0, (1, 1): 1.0},  # g = z1 + z1 z2: two plateaus, each ~ (1/4) log d
-    "he3-pair": {(3, 0): 1.0, (0, 3): 0.5},  # g = h_3(z1) + h_3(z2)/2: planted traps most starts; plateaus ~ d^2
-}
-
-
-def link(name: str) -> Link:
-    if name not in LINKS:
-        raise BadInput("link", f"unknown link {name!r}; accepted: {', '.join(LINKS)}")
-    return LINKS[name]
-
-
-def link_rank(coefficients: Link) -> int:
-    return len(next(iter(coefficients)))
 
 
 def link_tensors(coefficients: Link) -> tuple[np.ndarray, ...]:

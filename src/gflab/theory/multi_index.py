@@ -1,13 +1,15 @@
 """Predictions for Gaussian multi-index models under the correlation loss on the sphere.
 
 Simsek, Bendjeddou & Hsu (2024), "Learning Gaussian multi-index models with gradient flow:
-time complexity and directional convergence" (seed 001). Notation: teacher
+time complexity and directional convergence". Notation: teacher
 f*(x) = sum_j sigma*(v_j.x), student neurons w_i on the unit sphere, correlation
 phi(t) = sum_p c_p c*_p t^p (Mehler), loss L = -sum_{i,j} phi(w_i.v_j).
 
 - Search phase: from w(0) uniform on S^{d-1} the overlaps are of order d^(-1/2); with
   information exponent p* the time to reach overlap 1/2 grows like d^((p*-2)/2) for p* >= 3
-  (the overlap obeys dm/dt ~ m^(p*-1)), like log d for p* = 2.
+  (the overlap obeys dm/dt ~ m^(p*-1)), like log d for p* = 2. For one index vector the
+  overlap obeys dm/dt = phi'(m) (1 - m^2) exactly, so each neuron's search time is a quadrature
+  of its initial overlap (:func:`search_time`).
 - Directional convergence (orthonormal v_j): each neuron converges to the index vector of its
   largest initial overlap (largest positive one for odd phi; largest in absolute value, with
   its sign, for even phi). For odd phi a neuron with all overlaps negative finds none
@@ -26,8 +28,10 @@ phi(t) = sum_p c_p c*_p t^p (Mehler), loss L = -sum_{i,j} phi(w_i.v_j).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
+from scipy.integrate import quad
 from scipy.special import comb, stirling2
 
 from gflab.theory.roots import first_root
@@ -38,6 +42,27 @@ PAPER = "Simsek, Bendjeddou & Hsu 2024, Learning Gaussian multi-index models wit
 def search_exponent(information_exponent: int) -> float:
     """Predicted exponent a in (time to overlap 1/2) ~ d^a; 0 stands for log d (p* <= 2)."""
     return max(information_exponent - 2, 0) / 2
+
+
+def search_time(phi: np.ndarray, m0: float, level: float = 0.5) -> float:
+    """Time for one neuron (k = 1) to reach overlap ``level`` from m0 under the spherical flow:
+    t = int_{m0}^{level} dm / (phi'(m) (1 - m^2)); ``inf`` when phi' vanishes on the way
+    (for phi = t^3 from m0 <= 0 the overlap creeps up to 0 and stops there). For even phi pass
+    |m0|: the flow is symmetric under m -> -m.
+
+    >>> t = search_time(np.array([0, 0, 0, 1.0]), 0.1)  # phi = t^3: (1/m - atanh m) / 3 between the ends
+    >>> round(t, 12) == round((1 / 0.1 - 2 - math.atanh(0.1) + math.atanh(0.5)) / 3, 12)
+    True
+    """
+    slope = np.polynomial.Polynomial(phi).deriv()
+    if m0 >= level:
+        return 0.0
+    roots = slope.roots()
+    real = roots[np.abs(roots.imag) < 1e-12].real
+    if slope(m0) <= 0.0 or np.any((real >= m0) & (real <= level)):
+        return math.inf
+    value, _ = quad(lambda m: 1.0 / (slope(m) * (1.0 - m * m)), m0, level, epsabs=0.0, epsrel=1e-12, limit=200)
+    return float(value)
 
 
 def none_probability(k: int, phi_parity: str) -> float:
@@ -70,12 +95,22 @@ def equal_overlap(k: int, beta: float) -> float:
     return math.sqrt((1.0 + (k - 1) * beta) / k)
 
 
+def _gap(phi: np.ndarray, k: int) -> Callable[[float], float]:
+    """beta -> :func:`threshold_gap` (phi's derivatives taken once)."""
+    poly = np.polynomial.Polynomial(phi)
+    first, second = poly.deriv(1), poly.deriv(2)
+
+    def gap(beta: float) -> float:
+        m = equal_overlap(k, beta)
+        return float(k * m * first(m) - (1.0 - beta) * second(m))
+
+    return gap
+
+
 def threshold_gap(phi: np.ndarray, k: int, beta: float) -> float:
     """k m phi'(m) - (1 - beta) phi''(m): the Riemannian Hessian's eigenvalue on the difference
     directions at the average point (positive: minimum; negative: saddle)."""
-    poly = np.polynomial.Polynomial(phi)
-    m = equal_overlap(k, beta)
-    return float(k * m * poly.deriv(1)(m) - (1.0 - beta) * poly.deriv(2)(m))
+    return _gap(phi, k)(beta)
 
 
 def beta_critical(phi: np.ndarray, k: int) -> float:
@@ -84,7 +119,7 @@ def beta_critical(phi: np.ndarray, k: int) -> float:
     >>> round(beta_critical(np.array([0, 0, 0, 1.0]), 4), 12)  # phi = t^3: c / (c + k) = 1/5
     0.2
     """
-    return first_root(lambda b: threshold_gap(phi, k, b), np.linspace(0.0, 1.0 - 1e-9, 2001))
+    return first_root(_gap(phi, k), np.linspace(0.0, 1.0 - 1e-9, 2001))
 
 
 def beta_critical_power(p: int, k: int) -> float:

@@ -1,7 +1,8 @@
-"""Experiment ``beta-threshold`` (seed 001): when the average of the index vectors becomes a minimum.
+"""Experiment ``beta-threshold``: when the average of the index vectors becomes a minimum.
 
-Index vectors with v_i.v_j = beta. The point w_bar = sum v_j / |sum v_j| is critical for the
-correlation loss; it is measured two ways against the closed-form beta_c of
+Simsek, Bendjeddou & Hsu 2024 (threshold): index vectors with v_i.v_j = beta. The point
+w_bar = sum v_j / |sum v_j| is critical for the correlation loss; where it turns from saddle
+into minimum is measured two ways against the closed-form beta_c of
 :func:`gflab.theory.multi_index.beta_critical`:
 
 - Hessian: the smallest eigenvalue of the Riemannian Hessian at w_bar (autodiff Hessian of the
@@ -19,12 +20,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
 
 from gflab._jax import jax_module
-from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.multi_index.sphere_common import SphereNeuronSpec, run_neurons
+from gflab.experiments.multi_index.specs import BetaThresholdSpec
+from gflab.experiments.multi_index.sphere_common import information_exponent_of, parity_of, phi_of, run_neurons
 from gflab.problems.multi_index import SphereCorrelation, embed, index_vectors, sphere_start, unit_rows
 from gflab.simulation import Stop
 from gflab.theory import multi_index as theory
@@ -33,26 +33,6 @@ from gflab.theory.roots import first_root
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
-
-
-class BetaThresholdSpec(SphereNeuronSpec):
-    ks: list[int] = Field([2, 4, 8], min_length=1, description="numbers of index vectors")
-    delta: float = Field(1e-5, gt=0, lt=0.1, description="size of the perturbations of w_bar")
-    horizon: float = Field(2e3, gt=0, description="flow time after a perturbation")
-    perturbations: int = Field(4, ge=1, le=256, description="random tangent perturbations per beta")
-    grid: int = Field(17, ge=3, le=1025, description="betas per refinement round")
-    rounds: int = Field(3, ge=1, le=10)
-    d: int = Field(256, ge=3, description="dimension of the random starts of the recovered-fraction curve")
-    plot_betas: int = Field(20, ge=0, le=200, description="betas of the recovered-fraction curve (0: none)")
-    seeds: int = Field(10, ge=1, le=10_000, description="networks per beta of the recovered-fraction curve")
-
-    @model_validator(mode="after")
-    def _check(self) -> BetaThresholdSpec:
-        if min(self.ks) < 2:
-            raise BadInput("ks", f"need at least two index vectors (got {self.ks})")
-        if self.d <= max(self.ks):
-            raise BadInput("d", f"must exceed every k (got d = {self.d}, ks = {self.ks})")
-        return self
 
 
 def average_point(index: np.ndarray) -> np.ndarray:
@@ -96,7 +76,7 @@ class BetaThreshold(Experiment):
     spec_class = BetaThresholdSpec
 
     def run(self, spec: BetaThresholdSpec, *, progress: bool = False) -> Result:
-        phi = spec.phi()
+        phi = phi_of(spec)
         rows, curves = [], {}
         for k in spec.ks:
             predicted = theory.beta_critical(phi, k)
@@ -107,7 +87,7 @@ class BetaThreshold(Experiment):
         errors_flow = [abs(r["flow"] - r["predicted"]) for r in rows]
         errors_hessian = [abs(r["hessian"] - r["predicted"]) for r in rows]
         metrics: dict[str, Any] = {
-            "information_exponent": spec.information_exponent(),
+            "information_exponent": information_exponent_of(spec),
             "thresholds": {str(r["k"]): {key: r[key] for key in ("predicted", "hessian", "flow")} for r in rows},
             "max_error_flow": max(errors_flow),
             "max_error_hessian": max(errors_hessian),
@@ -153,8 +133,9 @@ class BetaThreshold(Experiment):
 
     @staticmethod
     def _recovered_curve(spec: BetaThresholdSpec, k: int, progress: bool) -> dict[str, np.ndarray]:
-        """Mean fraction of index vectors recovered by networks of n neurons, against beta."""
-        n = theory.neurons_for_coverage(k, 0.9, theory.none_probability(k, spec.phi_parity()))
+        """Mean fraction of index vectors recovered by networks of n neurons (enough for 90%
+        coverage at beta = 0), against beta."""
+        n = theory.neurons_for_coverage(k, 0.9, theory.none_probability(k, parity_of(spec)))
         betas = np.linspace(0.0, 0.95, spec.plot_betas)
         per_beta = spec.seeds * n
         index = np.stack([embed(index_vectors(k, b), k + 1) for b in betas])

@@ -9,7 +9,7 @@ from gflab.theory import subspace as bbp
 
 def _directional_sizes(p: int, *, quick: bool) -> dict[str, object]:
     """Spec of the directional-convergence claims for sigma = sigma* = He_p (both claims share it)."""
-    common = {"sigma": f"he{p}", "sigma_star": f"he{p}", "k": 4, "n": 8, "d": 1024}
+    common = {"sigma": f"he{p}", "sigma_star": f"he{p}", "k": 4, "n_neurons": 8, "d": 1024}
     if quick:
         return {**common, "seeds": 400, "coverage_pool": 2000}
     return {**common, "seeds": 3000, "coverage_pool": 20000, "coverage_ks": [2, 4, 8, 16]}

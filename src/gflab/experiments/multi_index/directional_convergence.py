@@ -1,16 +1,17 @@
-"""Experiment ``directional-convergence`` (seed 001): where each neuron ends, and coverage.
+"""Experiment ``directional-convergence``: where each neuron ends, and coverage.
 
-Orthonormal index vectors v_1..v_k. Every neuron follows the spherical flow of the
-correlation loss from a uniform start on S^{d-1} until its overlap with some v_j reaches
-``converged`` (with sign for even phi): that v_j is its limit; a neuron that never gets
-there by t1 has found none. The prediction is the index
-vector of its largest initial overlap (largest positive one for odd phi, none when all are
-negative; largest |overlap| for even phi).
+Simsek, Bendjeddou & Hsu 2024 (directional convergence; n ~ k log k neurons). Orthonormal
+index vectors v_1..v_k. Every neuron follows the spherical flow of the correlation loss from a
+uniform start on S^{d-1} until its overlap with some v_j reaches ``converged`` (with sign for
+even phi): that v_j is its limit; a neuron that never gets there by t1 has found none. The
+prediction is the index vector of its largest initial overlap (largest positive one for odd
+phi, none when all are negative; largest |overlap| for even phi).
 
-Coverage: networks of n neurons are disjoint groups of the simulated neurons (exact, since
-the correlation loss does not couple neurons); the fraction of networks that find all k
-vectors is compared with the inclusion-exclusion law of :mod:`gflab.theory.multi_index`.
-The same pools, regrouped for every n, give the coverage curves against n / (k log k).
+Coverage: networks of ``n_neurons`` neurons are disjoint groups of the simulated neurons
+(exact, since the correlation loss does not couple neurons); the fraction of networks that
+find all k vectors is compared with the inclusion-exclusion law of :mod:`gflab.theory.multi_index`.
+The same pools, regrouped for every network size n, give the coverage curves against
+n / (k log k).
 
 ``loss = "mse"``: the population squared loss of each whole network instead
 (:class:`~gflab.problems.multi_index.SphereMSE`, student-student terms included), whose neurons
@@ -22,44 +23,32 @@ occupancy law is the correlation loss's prediction; under the MSE loss it is onl
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
 
 from gflab._jax import jax_module
+from gflab.dynamics import GradientFlow
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.multi_index.sphere_common import OverlapReached, SphereNeuronSpec, run_neurons, signed_overlaps
+from gflab.experiments.multi_index.specs import DirectionalConvergenceSpec
+from gflab.experiments.multi_index.sphere_common import (
+    OverlapReached,
+    mse_phis_of,
+    parity_of,
+    run_neurons,
+    signed_overlaps,
+)
 from gflab.measure.verdicts import proportion
 from gflab.problems.multi_index import SphereMSE, embed, full_start, index_vectors, sphere_start
-from gflab.simulation import Stop
+from gflab.simulation import Stop, simulate
 from gflab.theory import multi_index as theory
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 
 NONE = -1
-
-
-class DirectionalConvergenceSpec(SphereNeuronSpec):
-    loss: Literal["correlation", "mse"] = Field("correlation", description="population loss of the networks")
-    d: int = Field(1024, ge=2, le=10**9)
-    k: int = Field(4, ge=1, le=64)
-    n: int = Field(8, ge=1, le=10_000, description="neurons per network")
-    seeds: int = Field(400, ge=1, le=1_000_000, description="networks")
-    converged: float = Field(0.99, gt=0, lt=1, description="a neuron has found v_j when its overlap reaches this")
-    coverage_ks: list[int] = Field([2, 4, 8], description="k values of the coverage-against-n figure")
-    coverage_pool: int = Field(2000, ge=0, le=1_000_000, description="neurons simulated per k of the figure")
-
-    @model_validator(mode="after")
-    def _dims(self) -> DirectionalConvergenceSpec:
-        if self.d <= max([self.k, *self.coverage_ks]):
-            raise BadInput("d", f"must exceed k and every coverage k (got d = {self.d})")
-        if self.phi_parity() == "mixed":
-            raise BadInput("sigma", "the nearest-vector prediction needs phi odd or even; this pair gives a mixed phi")
-        return self
 
 
 def limits(overlaps: np.ndarray, phi_parity: str, converged: float) -> np.ndarray:
@@ -89,14 +78,16 @@ class DirectionalConvergence(Experiment):
     spec_class = DirectionalConvergenceSpec
 
     def run(self, spec: DirectionalConvergenceSpec, *, progress: bool = False) -> Result:
-        phi_parity = spec.phi_parity()
-        start, found = self._pool(spec, spec.k, spec.n * spec.seeds, 0, progress)
+        phi_parity = parity_of(spec)
+        if phi_parity == "mixed":
+            raise BadInput("sigma", "the nearest-vector prediction needs phi odd or even; this pair gives a mixed phi")
+        start, found = self._pool(spec, spec.k, spec.n_neurons * spec.seeds, 0, progress)
         predicted_limit = nearest(start, phi_parity)
         has_nearest = predicted_limit != NONE
         agree = int(np.sum(found[has_nearest] == predicted_limit[has_nearest]))
         n_nearest = int(has_nearest.sum())
         q_none = theory.none_probability(spec.k, phi_parity)
-        cover = covered(found, spec.k, spec.n)
+        cover = covered(found, spec.k, spec.n_neurons)
         curves = {k: self._coverage_curve(spec, k, progress) for k in spec.coverage_ks if spec.coverage_pool}
         metrics: dict[str, Any] = {
             "phi_parity": phi_parity,
@@ -106,7 +97,7 @@ class DirectionalConvergence(Experiment):
             "no_nearest_predicted": q_none,
             "found_none": float(np.mean(found == NONE)),
             "coverage": proportion(int(cover.sum()), cover.size),
-            "coverage_predicted": theory.coverage_probability(spec.n, spec.k, q_none),
+            "coverage_predicted": theory.coverage_probability(spec.n_neurons, spec.k, q_none),
             "neurons_for_90pct": {
                 str(k): {
                     "predicted": theory.neurons_for_coverage(k, 0.9, theory.none_probability(k, phi_parity)),
@@ -118,7 +109,7 @@ class DirectionalConvergence(Experiment):
         table = pd.DataFrame(
             {
                 "neuron": np.arange(found.size),
-                "network": np.arange(found.size) // spec.n,
+                "network": np.arange(found.size) // spec.n_neurons,
                 "found": found,
                 "predicted": predicted_limit,
                 "initial_best_overlap": signed_overlaps(start, phi_parity).max(axis=-1),
@@ -137,14 +128,14 @@ class DirectionalConvergence(Experiment):
         y0 = np.asarray(sphere_start(key, spec.d, k, (size,)))
         # A neuron is done when it reaches the ``converged`` overlap; no |grad| rule, which would
         # also stop neurons whose overlaps start tiny. Neurons that find none run to t1.
-        stop = Stop(event=OverlapReached(spec.converged, spec.phi_parity() == "even"))
+        stop = Stop(event=OverlapReached(spec.converged, parity_of(spec) == "even"))
         traj = run_neurons(spec, index_vectors(k), y0, stop=stop, progress=progress, description=f"neurons (k={k})")
         final = traj.final_params / np.linalg.norm(traj.final_params, axis=-1, keepdims=True)
-        return y0[:, :k], limits(final[:, :k], spec.phi_parity(), spec.converged)
+        return y0[:, :k], limits(final[:, :k], parity_of(spec), spec.converged)
 
     def _coverage_curve(self, spec: DirectionalConvergenceSpec, k: int, progress: bool) -> dict[str, Any]:
         _, found = self._pool(spec, k, spec.coverage_pool, 1, progress)
-        q_none = theory.none_probability(k, spec.phi_parity())
+        q_none = theory.none_probability(k, parity_of(spec))
         ns = np.arange(k, theory.neurons_for_coverage(k, 0.99, q_none) + 1)
         measured = np.array([covered(found, k, int(n)).mean() for n in ns])
         reach = np.nonzero(measured >= 0.9)[0]
@@ -159,23 +150,21 @@ class DirectionalConvergence(Experiment):
 def _mse_pool(
     spec: DirectionalConvergenceSpec, key: jax.Array, k: int, size: int, progress: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``size // n`` networks of n neurons under the MSE loss: initial overlaps and limits, (size, k)."""
-    from gflab.dynamics import GradientFlow
-    from gflab.simulation import simulate
-
-    networks = max(1, size // spec.n)
-    full = np.asarray(full_start(key, spec.d, (networks, spec.n)))  # (networks, n, d)
-    reduced = _padded_span(full, k, spec.n + k)  # (networks, n, n + k)
-    phis = {name: jax.numpy.asarray(phi) for name, phi in spec.mse_phis().items()}
-    problem = SphereMSE(index=jax.numpy.asarray(embed(index_vectors(k), spec.n + k)), **phis)
-    stop = Stop(gtol=spec.gtol, event=OverlapReached(spec.converged, spec.phi_parity() == "even"))
+    """``size // n_neurons`` networks under the MSE loss: initial overlaps and limits, (size, k)."""
+    n = spec.n_neurons
+    networks = max(1, size // n)
+    full = np.asarray(full_start(key, spec.d, (networks, n)))  # (networks, n, d)
+    reduced = _padded_span(full, k, n + k)  # (networks, n, n + k)
+    phis = {name: jax.numpy.asarray(phi) for name, phi in mse_phis_of(spec).items()}
+    problem = SphereMSE(index=jax.numpy.asarray(embed(index_vectors(k), n + k)), **phis)
+    stop = Stop(gtol=spec.gtol, event=OverlapReached(spec.converged, parity_of(spec) == "even"))
     traj = simulate(
         problem, GradientFlow(rtol=spec.rtol, atol=spec.atol, t1=spec.t1), jax.numpy.asarray(reduced), y0_batched=True,
         stop=stop, progress=progress, description=f"MSE networks (k={k})",
     )  # fmt: skip
     final = traj.final_params / np.linalg.norm(traj.final_params, axis=-1, keepdims=True)
     start = full[..., :k].reshape(-1, k)
-    return start, limits(final[..., :k].reshape(-1, k), spec.phi_parity(), spec.converged)
+    return start, limits(final[..., :k].reshape(-1, k), parity_of(spec), spec.converged)
 
 
 def _padded_span(w: np.ndarray, k: int, dim: int) -> np.ndarray:
@@ -199,7 +188,7 @@ def _coverage_figure(spec: DirectionalConvergenceSpec, curves: dict[int, dict[st
     ax.set(xlabel="n / (k log k)", ylabel="P(all k index vectors found)", title=f"coverage ({spec.sigma}, {spec.sigma_star})")
     ax.legend(fontsize=7)
     ks = np.array(list(curves))
-    n90 = [theory.neurons_for_coverage(int(k), 0.9, theory.none_probability(int(k), spec.phi_parity())) for k in ks]
+    n90 = [theory.neurons_for_coverage(int(k), 0.9, theory.none_probability(int(k), parity_of(spec))) for k in ks]
     ax2.plot(ks, n90, "o-", label="n for 90% coverage (exact law)")
     ax2.plot(ks, [c["n90"] if c["n90"] is not None else np.nan for c in curves.values()], "s", label="n for 90% (flow)")
     ax2.plot(

@@ -1,8 +1,11 @@
-"""Experiment ``planted`` (seed 003): the link known and fixed, against the two-timescale flow.
+"""Experiment ``planted``: the link known and fixed, against the two-timescale flow.
 
-The planted loss E[(g(W^T x) - g(V^T x))^2] = 2 sum_l (||T_l||^2 - <T_l, M^{(x) l} T_l>) on the
-Stiefel manifold (W's rows are ordered: the link is fixed, so a permuted or sign-flipped
-subspace is not a solution). From Haar-random starts, each run goes to t1 unless it reaches
+Bietti, Bruna & Pillaud-Vivien 2023 (planted problem): with the link known and fixed the loss
+on the Stiefel manifold has spurious critical points, which the two-timescale flow (link
+refitted along the way) does not see. The planted loss
+E[(g(W^T x) - g(V^T x))^2] = 2 sum_l (||T_l||^2 - <T_l, M^{(x) l} T_l>) lives on the Stiefel
+manifold (W's rows are ordered: the link is fixed, so a permuted or sign-flipped subspace is
+not a solution). From Haar-random starts, each run goes to ``t1_planted`` unless it reaches
 loss below ``tol``; a run that ends with loss >= tol and |grad| < gtol sits at a non-global
 critical point (trapped). From the same starts the two-timescale flow on the same target (the
 link refitted infinitely fast) is run until the subspace distance falls below ``distance_tol``.
@@ -23,27 +26,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
 from gflab._jax import jax_module
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.multi_index.subspace_common import SubspaceReached, SubspaceSpec, final_overlaps, run_subspaces
+from gflab.experiments.multi_index.specs import PlantedSpec
+from gflab.experiments.multi_index.subspace_common import SubspaceReached, final_overlaps, run_subspaces
 from gflab.measure.verdicts import classify, proportion, verdict_fractions
 from gflab.problems.subspace import reduced_start, subspace_distance
-from gflab.results import Verdict
+from gflab.results import VERDICT_NAMES, Verdict
 from gflab.simulation import Stop
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
-
-
-class PlantedSpec(SubspaceSpec):
-    link: str = Field("staircase", description="link g (a name of gflab.problems.subspace.LINKS)")
-    d: int = Field(32, ge=4, le=100_000)
-    seeds: int = Field(400, ge=1, le=1_000_000, description="random starts")
-    t1_planted: float = Field(1e4, gt=0, description="final time of the planted flow")
-    tol: float = Field(1e-8, gt=0, description="planted run learned: loss below tol")
-    gtol: float = Field(1e-6, gt=0, description="planted run trapped: |grad| below gtol at t1 with loss >= tol")
 
 
 class Planted(Experiment):
@@ -78,7 +72,7 @@ class Planted(Experiment):
                 "seed": np.arange(spec.seeds),
                 "planted_loss": planted.final_loss,
                 "planted_grad_norm": planted.final_grad_norm,
-                "planted_verdict": np.asarray(["learned", "trapped", "undecided", "diverged"])[verdict],
+                "planted_verdict": np.asarray(VERDICT_NAMES)[verdict],
                 "two_timescale_distance": distance,
                 "two_timescale_time": two.t_final,
                 **{f"planted_M{i}{j}": m_planted[:, i, j] for i in range(r) for j in range(r)},

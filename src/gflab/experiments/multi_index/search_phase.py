@@ -1,9 +1,15 @@
-"""Experiment ``search-phase`` (seed 001): how long a neuron searches before it finds a direction.
+"""Experiment ``search-phase``: how long a neuron searches before it finds a direction.
+
+Simsek, Bendjeddou & Hsu 2024 (search phase): with information exponent p* (the lowest
+Hermite degree of phi, after Ben Arous, Gheissari & Jagannath 2021) the time for a neuron to
+leave its uniform start on S^{d-1} and reach a macroscopic overlap grows like d^((p*-2)/2)
+(log d for p* = 2): the overlap starts at ~ d^(-1/2) and obeys dm/dt ~ m^(p*-1).
 
 For each d, ``seeds`` neurons start uniform on S^{d-1} and follow the spherical gradient flow
-of the correlation loss; the search time is the first time the best overlap max_j m_j (|m_j|
-for even phi) reaches ``overlap``. The exponent a of median time ~ d^a is fitted in log-log
-(bootstrap 95% interval over seeds) and compared with (p* - 2) / 2.
+of the correlation loss until the best overlap max_j m_j (|m_j| for even phi) reaches
+``overlap`` (a stop event); the search time is that crossing, interpolated between the last
+save and the stop. The exponent a of median time ~ d^a is fitted in log-log (bootstrap 95%
+interval over seeds) and compared with (p* - 2) / 2.
 
 ``flow=reduced`` (default) integrates each neuron in its exact (k + 1)-dimensional coordinates;
 ``flow=full`` integrates the d-dimensional flow (one ensemble per d), as the cross-check.
@@ -11,16 +17,22 @@ for even phi) reaches ``overlap``. The exponent a of median time ~ d^a is fitted
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
 
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.multi_index.sphere_common import OverlapReached, SphereNeuronSpec, run_neurons, signed_overlaps
+from gflab.experiments.multi_index.specs import SearchPhaseSpec
+from gflab.experiments.multi_index.sphere_common import (
+    OverlapReached,
+    information_exponent_of,
+    parity_of,
+    run_neurons,
+    signed_overlaps,
+)
 from gflab.measure.fits import fit_statistic
 from gflab.measure.timing import hitting_time
 from gflab.measure.verdicts import proportion
@@ -33,22 +45,6 @@ jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 
 
-class SearchPhaseSpec(SphereNeuronSpec):
-    d_values: list[int] = Field([64, 128, 256, 512, 1024, 2048, 4096], min_length=2, description="dimensions")
-    seeds: int = Field(200, ge=3, le=1_000_000, description="neurons per dimension")
-    k: int = Field(1, ge=1, le=64, description="orthonormal index vectors")
-    overlap: float = Field(0.5, gt=0, lt=1, description="search ends when the best overlap reaches this")
-    flow: Literal["reduced", "full"] = "reduced"
-    save_points: int = Field(600, ge=50, le=10_000, description="log-spaced save times (hitting times interpolate them)")
-
-    @field_validator("d_values")
-    @classmethod
-    def _dims(cls, values: list[int]) -> list[int]:
-        if sorted(set(values)) != values or values[0] < 2:
-            raise BadInput("d_values", f"must increase strictly from at least 2 (got {values})")
-        return values
-
-
 class SearchPhase(Experiment):
     name = "search-phase"
     spec_class = SearchPhaseSpec
@@ -56,8 +52,8 @@ class SearchPhase(Experiment):
     def run(self, spec: SearchPhaseSpec, *, progress: bool = False) -> Result:
         if spec.d_values[0] <= spec.k:
             raise BadInput("d_values", f"every d must exceed k = {spec.k}")
-        p_star = spec.information_exponent()
-        phi_parity = spec.phi_parity()
+        p_star = information_exponent_of(spec)
+        phi_parity = parity_of(spec)
         index = index_vectors(spec.k)
         save = Save.logspace(1e-3, spec.t1, spec.save_points)
         save = Save(ts=save.ts, observables={"overlaps": overlaps_observable})
@@ -71,17 +67,19 @@ class SearchPhase(Experiment):
             )
             traj = run_neurons(spec, index, y0, save=save, stop=stop, progress=progress, description="search phase")
             overlaps = traj.observations["overlaps"].reshape(n_d, spec.seeds, len(save.ts), spec.k)
+            saved_ts = traj.saved_ts.reshape(n_d, spec.seeds, len(save.ts))
         else:
             parts = [
                 run_neurons(
                     spec, index, np.asarray(full_start(jax.random.fold_in(key, d), d, (spec.seeds,))),
                     save=save, stop=stop, progress=progress, description=f"search phase d={d}",
-                ).observations["overlaps"]
+                )
                 for d in spec.d_values
             ]  # fmt: skip
-            overlaps = np.stack(parts)
+            overlaps = np.stack([part.observations["overlaps"] for part in parts])
+            saved_ts = np.stack([part.saved_ts for part in parts])
         best = signed_overlaps(overlaps, phi_parity).max(axis=-1)  # (n_d, seeds, T)
-        times = hitting_time(np.asarray(save.ts), best, spec.overlap)
+        times = hitting_time(saved_ts, best, spec.overlap)
         hit = np.isfinite(times)
         predicted = theory.search_exponent(p_star)
         fit = fit_statistic(spec.d_values, [t[np.isfinite(t)] for t in times], np.median, seed=spec.seed)

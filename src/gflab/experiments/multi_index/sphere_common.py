@@ -1,8 +1,9 @@
-"""What the correlation-loss experiments of seed 001 share: the spec fields, phi, the neuron runs.
+"""What the correlation-loss experiments share: phi of the spec's activations, the stop event, the neuron runs.
 
-Under the correlation loss neurons do not interact, so an ensemble of neurons (from many
-seeds, dimensions or Gram matrices) is one :func:`gflab.simulate` call, each trajectory one
-neuron in the reduced coordinates (a_1..a_k, rho) of :func:`~gflab.problems.multi_index.sphere_start`.
+Simsek, Bendjeddou & Hsu 2024. Under the correlation loss neurons do not interact, so an
+ensemble of neurons (from many seeds, dimensions or Gram matrices) is one
+:func:`gflab.simulate` call, each trajectory one neuron in the reduced coordinates
+(a_1..a_k, rho) of :func:`~gflab.problems.multi_index.sphere_start`.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import Field, field_validator
 
 from gflab._jax import jax_module
+from gflab.dynamics import GradientFlow
 from gflab.errors import BadInput
-from gflab.experiments.base import Spec
-from gflab.hermite import ACTIVATIONS, correlation_polynomial, expand, information_exponent, parity
+from gflab.experiments.multi_index.specs import SphereNeuronSpec
+from gflab.hermite import correlation_polynomial, expand, information_exponent, parity
 from gflab.problems.multi_index import SphereCorrelation, embed
 from gflab.simulation import Save, Stop, Trajectory, simulate
 
@@ -23,57 +24,41 @@ jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
-ActivationName = str
 
-
-class SphereNeuronSpec(Spec):
-    """Spec fields of the correlation-loss experiments (seed 001)."""
-
-    sigma: ActivationName = Field("he3", description="student activation")
-    sigma_star: ActivationName = Field("he3", description="teacher activation")
-    max_degree: int = Field(32, ge=1, le=128, description="Hermite truncation cap for phi")
-    t1: float = Field(1e6, gt=0, description="final time")
-    gtol: float = Field(
-        1e-6, gt=0, description="stop when the Riemannian gradient norm is below gtol (above the solver's floor ~ rtol)"
+def _coefficients(spec: SphereNeuronSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Hermite coefficients of (sigma, sigma*)."""
+    return (
+        expand(spec.sigma, max_degree=spec.max_degree).coefficients,
+        expand(spec.sigma_star, max_degree=spec.max_degree).coefficients,
     )
-    rtol: float = Field(1e-8, gt=0, lt=1)
-    atol: float = Field(1e-12, gt=0)
-    seed: int = Field(0, ge=0)
 
-    @field_validator("sigma", "sigma_star")
-    @classmethod
-    def _known(cls, name: str) -> str:
-        if name not in ACTIVATIONS:
-            raise BadInput("sigma", f"unknown activation {name!r}; accepted: {', '.join(ACTIVATIONS)}")
-        return name
 
-    def _coefficients(self) -> tuple[np.ndarray, np.ndarray]:
-        """Hermite coefficients of (sigma, sigma*)."""
-        return expand(self.sigma, max_degree=self.max_degree).coefficients, expand(
-            self.sigma_star, max_degree=self.max_degree
-        ).coefficients
+def phi_of(spec: SphereNeuronSpec) -> np.ndarray:
+    """phi(t) = sum_p c_p(sigma) c_p(sigma*) t^p, ascending coefficients."""
+    return correlation_polynomial(*_coefficients(spec))
 
-    def phi(self) -> np.ndarray:
-        """phi(t) = sum_p c_p(sigma) c_p(sigma*) t^p."""
-        return correlation_polynomial(*self._coefficients())
 
-    def mse_phis(self) -> dict[str, np.ndarray]:
-        """phi_ss, phi_st, phi_tt of the population MSE loss (:class:`~gflab.problems.multi_index.SphereMSE`)."""
-        student, teacher = self._coefficients()
-        return {
-            "phi_ss": correlation_polynomial(student, student),
-            "phi_st": correlation_polynomial(student, teacher),
-            "phi_tt": correlation_polynomial(teacher, teacher),
-        }
+def mse_phis_of(spec: SphereNeuronSpec) -> dict[str, np.ndarray]:
+    """phi_ss, phi_st, phi_tt of the population MSE loss (:class:`~gflab.problems.multi_index.SphereMSE`)."""
+    student, teacher = _coefficients(spec)
+    return {
+        "phi_ss": correlation_polynomial(student, student),
+        "phi_st": correlation_polynomial(student, teacher),
+        "phi_tt": correlation_polynomial(teacher, teacher),
+    }
 
-    def information_exponent(self) -> int:
-        p = information_exponent(self.phi())
-        if p is None:
-            raise BadInput("sigma_star", f"phi is constant for sigma={self.sigma}, sigma_star={self.sigma_star}")
-        return p
 
-    def phi_parity(self) -> str:
-        return parity(self.phi())
+def information_exponent_of(spec: SphereNeuronSpec) -> int:
+    """p*, the lowest degree of phi above 0; :class:`BadInput` when phi is constant."""
+    p = information_exponent(phi_of(spec))
+    if p is None:
+        raise BadInput("sigma_star", f"phi is constant for sigma={spec.sigma}, sigma_star={spec.sigma_star}")
+    return p
+
+
+def parity_of(spec: SphereNeuronSpec) -> str:
+    """Parity of phi ('odd', 'even' or 'mixed', its constant ignored): even phi sees |m| only."""
+    return parity(phi_of(spec))
 
 
 @dataclass(frozen=True)
@@ -112,10 +97,8 @@ def run_neurons(
     neuron, (N, k, D), with ``batched_index``. ``stop`` and ``t1`` default to the spec's
     (``|grad| < gtol`` and ``t1``).
     """
-    from gflab.dynamics import GradientFlow
-
     dim = y0.shape[-1]
-    problem = SphereCorrelation(index=jnp.asarray(embed(index, dim)), phi=jnp.asarray(spec.phi()))
+    problem = SphereCorrelation(index=jnp.asarray(embed(index, dim)), phi=jnp.asarray(phi_of(spec)))
     return simulate(
         problem,
         GradientFlow(rtol=spec.rtol, atol=spec.atol, t1=spec.t1 if t1 is None else t1),

@@ -1,4 +1,6 @@
-"""What the seed-003 experiments share: spec fields, the problems in reduced coordinates, events.
+"""What the subspace experiments share: the problems in reduced coordinates, the stop event, the runs.
+
+Bietti, Bruna & Pillaud-Vivien 2023.
 
 Both losses depend on W only through M = W V^T, so the flow stays in span(W(0), V): every run
 is in the 2r coordinates of :func:`~gflab.problems.subspace.reduced_start` (exact; the tests
@@ -8,40 +10,19 @@ check it against the full-d flow), with V the first r axes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from pydantic import Field, field_validator
 
 from gflab._jax import jax_module
-from gflab.errors import BadInput
-from gflab.experiments.base import Spec
-from gflab.problems.subspace import LINKS, GrassmannTwoTimescale, PlantedStiefel, link_rank, link_tensors, orthonormalised
+from gflab.dynamics import GradientFlow
+from gflab.experiments.multi_index.specs import SubspaceSpec
+from gflab.problems.subspace import GrassmannTwoTimescale, PlantedStiefel, link_tensors, orthonormalised
 from gflab.simulation import Save, Stop, Trajectory, simulate
+from gflab.theory.subspace import LINKS
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
-
-
-class SubspaceSpec(Spec):
-    link: str = Field("staircase", description="link g (a name of gflab.problems.subspace.LINKS)")
-    t1: float = Field(1e6, gt=0)
-    rtol: float = Field(1e-8, gt=0, lt=1)
-    atol: float = Field(1e-10, gt=0)
-    distance_tol: float = Field(1e-3, gt=0, lt=1, description="global minimum: subspace distance below this")
-    seed: int = Field(0, ge=0)
-
-    @field_validator("link")
-    @classmethod
-    def _known(cls, name: str) -> str:
-        if name not in LINKS:
-            raise BadInput("link", f"unknown link {name!r}; accepted: {', '.join(LINKS)}")
-        return name
-
-    @property
-    def r(self) -> int:
-        return link_rank(LINKS[self.link])
 
 
 @dataclass(frozen=True)
@@ -55,7 +36,8 @@ class SubspaceReached:
         return jnp.sqrt(jnp.maximum(m.shape[0] - jnp.sum(m**2), 0.0)) < self.tol
 
 
-def subspace_problem(spec: SubspaceSpec, planted: bool) -> Any:
+def subspace_problem(spec: SubspaceSpec, planted: bool) -> GrassmannTwoTimescale | PlantedStiefel:
+    """The planted or the two-timescale loss of the spec's link, V the first r of 2r axes."""
     r = spec.r
     tensors = tuple(jnp.asarray(t) for t in link_tensors(LINKS[spec.link]))
     cls = PlantedStiefel if planted else GrassmannTwoTimescale
@@ -73,8 +55,7 @@ def run_subspaces(
     progress: bool = False,
     description: str = "subspaces",
 ) -> Trajectory:
-    from gflab.dynamics import GradientFlow
-
+    """Gradient flow of an ensemble of subspaces (rows of ``y0``, reduced coordinates (r, 2r))."""
     return simulate(
         subspace_problem(spec, planted),
         GradientFlow(rtol=spec.rtol, atol=spec.atol, t1=t1),

@@ -1,7 +1,10 @@
-"""Experiment ``two-timescale`` (seed 003): the Grassmannian flow with the link learned infinitely fast.
+"""Experiment ``two-timescale``: the Grassmannian flow with the link learned infinitely fast.
 
-From Haar-random subspaces in each dimension d, the flow of L(M) = sum_l ||T_l||^2 -
-||M^{(x) l} T_l||^2 runs until the subspace distance falls below ``distance_tol`` (the global
+Bietti, Bruna & Pillaud-Vivien 2023: with the link fitted infinitely fast the flow on the
+subspace reaches the global minimum from random starts, through a sequence of saddles
+(saddle-to-saddle dynamics), one index direction learned per plateau. From Haar-random
+subspaces in each dimension d, the flow of L(M) = sum_l ||T_l||^2 - ||M^{(x) l} T_l||^2 runs
+until the subspace distance falls below ``distance_tol`` (the global
 minimum) or t1. Its loss curve shows one plateau per saddle; plateau j ends when the j-th
 singular value of M reaches 1/2, and its escape time (from the end of the previous one) is
 fitted against d: a power law for leading order l >= 2, a line in log d for l = 1, compared
@@ -15,12 +18,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
 
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.multi_index.subspace_common import SubspaceReached, SubspaceSpec, final_overlaps, run_subspaces
+from gflab.experiments.multi_index.specs import TwoTimescaleSpec
+from gflab.experiments.multi_index.subspace_common import SubspaceReached, final_overlaps, run_subspaces
 from gflab.measure.fits import fit_statistic
 from gflab.measure.timing import hitting_time
 from gflab.measure.verdicts import proportion
@@ -31,20 +34,6 @@ from gflab.theory import subspace as theory
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
-
-
-class TwoTimescaleSpec(SubspaceSpec):
-    d_values: list[int] = Field([32, 64, 128, 256, 512, 1024], min_length=2)
-    seeds: int = Field(100, ge=3, le=1_000_000, description="random starts per dimension")
-    save_points: int = Field(400, ge=50, le=10_000)
-    level: float = Field(0.5, gt=0, lt=1, description="a plateau ends when its singular value of M reaches this")
-
-    @field_validator("d_values")
-    @classmethod
-    def _dims(cls, values: list[int]) -> list[int]:
-        if sorted(set(values)) != values or values[0] < 4:
-            raise BadInput("d_values", f"must increase strictly from at least 4 (got {values})")
-        return values
 
 
 class TwoTimescale(Experiment):
@@ -69,9 +58,10 @@ class TwoTimescale(Experiment):
         ts = np.asarray(save.ts)
         sv = traj.observations["singular_values"].reshape(n_d, spec.seeds, len(ts), r)
         overlaps = traj.observations["overlaps"].reshape(n_d, spec.seeds, len(ts), r, r)
+        saved_ts = traj.saved_ts.reshape(n_d, spec.seeds, len(ts))
         distance = subspace_distance(final_overlaps(traj, r))
         reached = int(np.sum(distance < spec.distance_tol))
-        ends = np.stack([hitting_time(ts, sv[..., j], spec.level) for j in range(len(plateaus))])  # (P, n_d, seeds)
+        ends = np.stack([hitting_time(saved_ts, sv[..., j], spec.level) for j in range(len(plateaus))])  # (P, n_d, seeds)
         durations = np.diff(np.concatenate([np.zeros((1,) + ends.shape[1:]), ends]), axis=0)
         metrics: dict[str, Any] = {
             "link": spec.link,
@@ -84,7 +74,9 @@ class TwoTimescale(Experiment):
             fitted = fit_statistic(d, samples, np.median, law=plateau.scaling, seed=spec.seed)
             fit = {"value": fitted.slope, "low": fitted.low, "high": fitted.high}
             # order at the largest d, where starting overlaps (~ d^-1/2) are far below the level
-            in_order = _in_order(overlaps[-1:], ends[j][-1:], ts, plateau.direction, [p.direction for p in plateaus[:j]])
+            in_order = _in_order(
+                overlaps[-1:], ends[j][-1:], saved_ts[-1:], plateau.direction, [p.direction for p in plateaus[:j]]
+            )
             metrics["plateaus"][str(j + 1)] = {
                 "order": plateau.order,
                 "scaling": "exponent of d" if plateau.scaling == "power" else "slope in log d",
@@ -108,12 +100,15 @@ class TwoTimescale(Experiment):
         return Result(metrics=metrics, table=table, figures=figures)
 
 
-def _in_order(overlaps: np.ndarray, ends: np.ndarray, ts: np.ndarray, direction: int, learned: list[int]) -> float:
+def _in_order(overlaps: np.ndarray, ends: np.ndarray, saved_ts: np.ndarray, direction: int, learned: list[int]) -> float:
     """Share of runs where, when the plateau ends, its predicted direction has the largest
-    overlap |M e_j| with the student subspace among the directions not learned before."""
+    overlap |M e_j| with the student subspace among the directions not learned before.
+
+    The overlaps are read at the first recorded state at or after the end (the last one when
+    the plateau never ends); ``saved_ts`` (n_d, seeds, T) are the times of those states."""
     finite = np.isfinite(ends)
-    index = np.searchsorted(ts, np.where(finite, ends, ts[-1]))
-    at_end = np.take_along_axis(overlaps, np.minimum(index, len(ts) - 1)[..., None, None, None], axis=2)[:, :, 0]
+    index = np.argmax(saved_ts >= np.where(finite, ends, saved_ts[..., -1])[..., None], axis=-1)
+    at_end = np.take_along_axis(overlaps, index[..., None, None, None], axis=2)[:, :, 0]
     column_norms = np.sqrt(np.sum(at_end**2, axis=-2))  # (n_d, seeds, r): |M e_j|
     candidates = [j for j in range(column_norms.shape[-1]) if j not in learned]
     best = np.asarray(candidates)[np.argmax(column_norms[..., candidates], axis=-1)]

@@ -1,0 +1,156 @@
+"""Specs of the multi-index experiments: validated parameters, importable without JAX.
+
+Two groups: neurons on the sphere under the correlation loss (Simsek, Bendjeddou & Hsu 2024),
+sharing :class:`SphereNeuronSpec`, and subspaces under the two-timescale and planted losses
+(Bietti, Bruna & Pillaud-Vivien 2023), sharing :class:`SubspaceSpec`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from gflab.errors import BadInput
+from gflab.experiments.base import Spec
+from gflab.hermite import ACTIVATION_NAMES
+from gflab.theory.subspace import LINKS, link_rank
+
+
+def _increasing_dimensions(values: list[int], smallest: int) -> list[int]:
+    if sorted(set(values)) != values or values[0] < smallest:
+        raise BadInput("d_values", f"must increase strictly from at least {smallest} (got {values})")
+    return values
+
+
+class SphereNeuronSpec(Spec):
+    """Fields of the correlation-loss experiments: activations, solver, stop rule."""
+
+    sigma: str = Field("he3", description=f"student activation ({', '.join(ACTIVATION_NAMES)})")
+    sigma_star: str = Field("he3", description="teacher activation (same names as sigma)")
+    max_degree: int = Field(32, ge=1, le=128, description="Hermite truncation cap of the correlation function phi")
+    t1: float = Field(1e6, gt=0, description="final time of the gradient flow")
+    gtol: float = Field(
+        1e-6, gt=0, description="stop when the Riemannian gradient norm is below gtol (above the solver's floor ~ rtol)"
+    )
+    rtol: float = Field(1e-8, gt=0, lt=1, description="relative tolerance of the adaptive solver")
+    atol: float = Field(1e-12, gt=0, description="absolute tolerance of the adaptive solver")
+    seed: int = Field(0, ge=0, description="random seed of the initial neurons")
+
+    @field_validator("sigma", "sigma_star")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        if name not in ACTIVATION_NAMES:
+            raise BadInput("sigma", f"unknown activation {name!r}; accepted: {', '.join(ACTIVATION_NAMES)}")
+        return name
+
+
+class SearchPhaseSpec(SphereNeuronSpec):
+    d_values: list[int] = Field(
+        [64, 128, 256, 512, 1024, 2048, 4096], min_length=2, description="ambient dimensions d (strictly increasing)"
+    )
+    seeds: int = Field(200, ge=3, le=1_000_000, description="neurons per dimension")
+    k: int = Field(1, ge=1, le=64, description="number of orthonormal index vectors")
+    overlap: float = Field(0.5, gt=0, lt=1, description="search ends when the best overlap reaches this")
+    flow: Literal["reduced", "full"] = Field(
+        "reduced", description="integrate each neuron in its k + 1 exact coordinates (reduced) or in all d (full)"
+    )
+    save_points: int = Field(600, ge=50, le=10_000, description="log-spaced save times (hitting times interpolate them)")
+
+    @field_validator("d_values")
+    @classmethod
+    def _dims(cls, values: list[int]) -> list[int]:
+        return _increasing_dimensions(values, 2)
+
+
+class DirectionalConvergenceSpec(SphereNeuronSpec):
+    loss: Literal["correlation", "mse"] = Field("correlation", description="population loss of the networks")
+    d: int = Field(1024, ge=2, le=10**9, description="ambient dimension")
+    k: int = Field(4, ge=1, le=64, description="number of orthonormal index vectors")
+    n_neurons: int = Field(8, ge=1, le=10_000, description="student neurons per network")
+    seeds: int = Field(400, ge=1, le=1_000_000, description="networks")
+    converged: float = Field(0.99, gt=0, lt=1, description="a neuron has found v_j when its overlap reaches this")
+    coverage_ks: list[int] = Field([2, 4, 8], description="k values of the coverage-against-neurons figure")
+    coverage_pool: int = Field(2000, ge=0, le=1_000_000, description="neurons simulated per k of the figure (0: no figure)")
+
+    @model_validator(mode="after")
+    def _dims(self) -> DirectionalConvergenceSpec:
+        if self.d <= max([self.k, *self.coverage_ks]):
+            raise BadInput("d", f"must exceed k and every coverage k (got d = {self.d})")
+        return self
+
+
+class BetaThresholdSpec(SphereNeuronSpec):
+    ks: list[int] = Field([2, 4, 8], min_length=1, description="numbers of index vectors")
+    delta: float = Field(1e-5, gt=0, lt=0.1, description="size of the perturbations of w_bar")
+    horizon: float = Field(2e3, gt=0, description="flow time after a perturbation")
+    perturbations: int = Field(4, ge=1, le=256, description="random tangent perturbations per beta")
+    grid: int = Field(17, ge=3, le=1025, description="betas per refinement round")
+    rounds: int = Field(3, ge=1, le=10, description="refinements of the beta grid around the saddle -> minimum change")
+    d: int = Field(256, ge=3, description="dimension of the random starts of the recovered-fraction curve")
+    plot_betas: int = Field(20, ge=0, le=200, description="betas of the recovered-fraction curve (0: none)")
+    seeds: int = Field(10, ge=1, le=10_000, description="networks per beta of the recovered-fraction curve")
+
+    @model_validator(mode="after")
+    def _check(self) -> BetaThresholdSpec:
+        if min(self.ks) < 2:
+            raise BadInput("ks", f"need at least two index vectors (got {self.ks})")
+        if self.d <= max(self.ks):
+            raise BadInput("d", f"must exceed every k (got d = {self.d}, ks = {self.ks})")
+        return self
+
+
+class SubspaceSpec(Spec):
+    """Fields of the subspace experiments: the link, solver and the global-minimum test."""
+
+    link: str = Field("staircase", description=f"link g of the target y = g(V^T x) ({', '.join(LINKS)})")
+    t1: float = Field(1e6, gt=0, description="final time of the two-timescale flow")
+    rtol: float = Field(1e-8, gt=0, lt=1, description="relative tolerance of the adaptive solver")
+    atol: float = Field(1e-10, gt=0, description="absolute tolerance of the adaptive solver")
+    distance_tol: float = Field(1e-3, gt=0, lt=1, description="global minimum: subspace distance |sin Theta|_F below this")
+    seed: int = Field(0, ge=0, description="random seed of the initial subspaces")
+
+    @field_validator("link")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        if name not in LINKS:
+            raise BadInput("link", f"unknown link {name!r}; accepted: {', '.join(LINKS)}")
+        return name
+
+    @property
+    def r(self) -> int:
+        """Rank of the index space (the number of variables of the link)."""
+        return link_rank(LINKS[self.link])
+
+
+class TwoTimescaleSpec(SubspaceSpec):
+    d_values: list[int] = Field(
+        [32, 64, 128, 256, 512, 1024], min_length=2, description="ambient dimensions d (strictly increasing)"
+    )
+    seeds: int = Field(100, ge=3, le=1_000_000, description="random starts per dimension")
+    save_points: int = Field(400, ge=50, le=10_000, description="log-spaced save times (escape times interpolate them)")
+    level: float = Field(0.5, gt=0, lt=1, description="a plateau ends when its singular value of M reaches this")
+
+    @field_validator("d_values")
+    @classmethod
+    def _dims(cls, values: list[int]) -> list[int]:
+        return _increasing_dimensions(values, 4)
+
+
+class PlantedSpec(SubspaceSpec):
+    d: int = Field(32, ge=4, le=100_000, description="ambient dimension")
+    seeds: int = Field(400, ge=1, le=1_000_000, description="random starts")
+    t1_planted: float = Field(1e4, gt=0, description="final time of the planted flow")
+    tol: float = Field(1e-8, gt=0, description="planted run learned: loss below tol")
+    gtol: float = Field(1e-6, gt=0, description="planted run trapped: |grad| below gtol at t1 with loss >= tol")
+
+
+__all__ = [
+    "BetaThresholdSpec",
+    "DirectionalConvergenceSpec",
+    "PlantedSpec",
+    "SearchPhaseSpec",
+    "SphereNeuronSpec",
+    "SubspaceSpec",
+    "TwoTimescaleSpec",
+]
