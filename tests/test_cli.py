@@ -86,6 +86,20 @@ def test_an_unwritable_out_is_refused_before_any_compute(command: list[str], tmp
         assert "jax" not in proc.stderr.lower()
 
 
+def test_ctrl_c_says_interrupted_and_exits_130(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    args = ["run", "learnability", "--set", "n_targets=300000", "--set", "n_show=0", "--out", str(tmp_path)]
+    proc = subprocess.Popen([sys.executable, "-m", "gflab.cli", *args], stderr=subprocess.PIPE, text=True)
+    time.sleep(8.0)  # past the imports: computing
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "gflab: interrupted"
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []  # nothing half-written
+
+
 def test_version() -> None:
     from gflab import __version__
 

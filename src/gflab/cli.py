@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -168,10 +169,20 @@ def sweep(
         typer.echo(summary["run_dir"], err=True)
 
 
+def _interrupted(signum: int, frame: Any) -> None:
+    """Ctrl-C: say so and leave at once (exit 130). Finished runs are already in the store;
+    the temporary folder of the interrupted one is removed by the next run. A handler of our
+    own because a KeyboardInterrupt raised while XLA computes can be swallowed on its way up."""
+    sys.stderr.write("\ngflab: interrupted\n")
+    sys.stderr.flush()
+    os._exit(130)
+
+
 def main() -> None:
     """Entry point: one-line errors; exit 2 for bad input, 1 when a run raised."""
     from typer.exceptions import Abort, Exit, TyperException
 
+    signal.signal(signal.SIGINT, _interrupted)
     try:
         code = app(standalone_mode=False)
     except BadInput as exc:
