@@ -65,6 +65,12 @@ def test_run_json_contract(tmp_path: Path) -> None:
         (["run", "directional-convergence", "--set", "d=4", "--set", "k=8"], "d"),
         (["run", "directional-convergence", "--set", "sigma=relu", "--set", "sigma_star=relu"], "sigma"),
         (["run", "beta-threshold", "--set", "ks=[1]"], "ks"),
+        (["run", "learnability", "--set", "n_targets=true"], "n_targets"),
+        (["run", "learnability", "--set", "seed=9223372036854775808"], "seed"),
+        (["run", "search-phase", "--set", "d_values=[32, 1e20]"], "d_values"),
+        (["run", "learnability", "--set", "a\nb=1"], "--set"),
+        (["run", "learnability", "--set", "model=" + "x" * 100_000], "model"),
+        (["reproduce", "--all", "learnability.linear"], "--all"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], field: str, tmp_path: Path) -> None:
@@ -72,7 +78,7 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], field: str, tmp_path:
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert field in lines[0]
+    assert field in lines[0] and len(lines[0]) < 1200
     assert "Traceback" not in proc.stderr
 
 

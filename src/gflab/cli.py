@@ -146,6 +146,8 @@ def reproduce(
 
     from gflab.lab import reproduce as reproduce_claims
 
+    if all_ and claim_ids:
+        raise BadInput("--all", f"give claim ids or --all, not both (got --all and {len(claim_ids)} id(s))")
     results = reproduce_claims(None if all_ else claim_ids, quick=quick, out=out, force=force, progress=True)
     if as_json:
         _echo_json(results)

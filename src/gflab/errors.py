@@ -10,5 +10,12 @@ class BadInput(ValueError):
     """
 
     def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(f"{field}: {message}")
+        self.field = _one_line(field, 80)
+        super().__init__(f"{self.field}: {_one_line(message, 1000)}")
+
+
+def _one_line(text: str, limit: int) -> str:
+    """``text`` on one line (newlines shown as \\n) and at most ``limit`` characters: a
+    pasted 100 KB value or a key with a newline must not flood the terminal."""
+    text = str(text).replace("\r", "\\r").replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 3] + "..."

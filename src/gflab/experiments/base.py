@@ -7,15 +7,48 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from gflab.errors import BadInput
 
+INT64_MAX = 2**63 - 1  # integers travel to numpy and JAX as int64
+
 
 class Spec(BaseModel):
-    """Base of every experiment spec: strict, frozen, unknown keys rejected, no inf/nan."""
+    """Base of every experiment spec: frozen, unknown keys rejected, no inf/nan, no booleans
+    where a number is meant (``n_targets=true`` is not one target), every integer within int64."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                field_info = cls.model_fields.get(name)
+                if field_info is None or "bool" in str(field_info.annotation):
+                    continue
+                if isinstance(value, bool) or (isinstance(value, list | tuple) and any(isinstance(v, bool) for v in value)):
+                    raise BadInput(name, f"expects {_type_name(field_info.annotation)}, not true/false")
+        return data
+
+    @model_validator(mode="after")
+    def _integers_fit_int64(self) -> Spec:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            items = value if isinstance(value, list | tuple) else [value]
+            if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > INT64_MAX for v in items):
+                raise BadInput(name, f"integers must lie within +-(2^63 - 1) (got {_short(value)})")
+        return self
+
+
+def _type_name(annotation: Any) -> str:
+    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass
@@ -61,6 +94,4 @@ def _describe(experiment: str, spec_class: type[Spec], exc: ValidationError) -> 
     if error["type"] == "extra_forbidden":
         accepted = ", ".join(sorted(spec_class.model_fields))
         return f"{experiment}.{loc}", f"unknown parameter; accepted: {accepted}"
-    got = error.get("input")
-    message = error["msg"].replace("\n", " ")
-    return f"{experiment}.{loc}", f"{message} (got {got!r})"
+    return f"{experiment}.{loc}", f"{error['msg']} (got {_short(error.get('input'))})"
