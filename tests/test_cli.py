@@ -106,6 +106,20 @@ def test_ctrl_c_says_interrupted_and_exits_130(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []  # nothing half-written
 
 
+def test_describe_lists_every_parameter_with_its_claims() -> None:
+    from gflab.experiments import CLAIMS, get_experiment
+
+    proc = gflab_cmd("describe", "gd-stability", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = {row["name"]: row for row in json.loads(proc.stdout)}
+    spec_class = get_experiment("gd-stability").spec_class
+    assert list(rows) == list(spec_class.model_fields)
+    for name, row in rows.items():
+        assert row["default"] == spec_class.model_fields[name].default
+        setting = {c.id for c in CLAIMS if c.experiment == "gd-stability" and (name in c.quick or name in c.full)}
+        assert set(row["claims"]) == setting
+
+
 def test_version() -> None:
     from gflab import __version__
 

@@ -81,6 +81,38 @@ def list_cmd(
 
 
 @app.command()
+def describe(
+    experiment: Annotated[str, typer.Argument(help="Experiment name (see `gflab list`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="The parameters as one JSON list.")] = False,
+) -> None:
+    """The parameters of an experiment: type, default, bounds, meaning, and the claims that set them."""
+    from gflab.experiments import REGISTRY
+    from gflab.lab import describe as describe_experiment
+
+    rows = describe_experiment(experiment)
+    if as_json:
+        _echo_json(rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        "parameter",
+        "type",
+        "default",
+        "bounds",
+        "meaning",
+        "set by claims",
+        title=f"{experiment}: {REGISTRY[experiment].summary}",
+    )
+    for row in rows:
+        table.add_row(
+            row["name"], row["type"], json.dumps(row["default"]), row["bounds"], row["description"], ", ".join(row["claims"])
+        )
+    Console().print(table)
+
+
+@app.command()
 def run(
     experiment: Annotated[str, typer.Argument(help="Experiment name (see `gflab list`).")],
     set_: Annotated[list[str] | None, typer.Option("--set", help="Parameter key=value (repeatable).")] = None,

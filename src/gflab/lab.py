@@ -129,4 +129,31 @@ def reproduce(
     return results
 
 
-__all__ = ["reproduce", "run"]
+def describe(experiment: str) -> list[dict[str, Any]]:
+    """The parameters of ``experiment``: name, type, default, bounds, description, and the
+    claims whose specs set it (one dict per parameter, in the spec's order)."""
+    spec_class = get_experiment(experiment).spec_class
+    claims = [c for c in CLAIMS if c.experiment == experiment]
+    rows = []
+    for name, info in spec_class.model_fields.items():
+        # annotated_types constraints (Ge(ge=1), MaxLen(max_length=8), ...) as "ge=1"
+        bounds = [repr(m).split("(", 1)[1].rstrip(")") for m in info.metadata if type(m).__module__ == "annotated_types"]
+        rows.append(
+            {
+                "name": name,
+                "type": _type_label(info.annotation),
+                "default": jsonable(info.default),
+                "bounds": ", ".join(bounds),
+                "description": info.description or "",
+                "claims": [c.id for c in claims if name in c.quick or name in c.full],
+            }
+        )
+    return rows
+
+
+def _type_label(annotation: Any) -> str:
+    label = str(annotation).replace("typing.", "")
+    return annotation.__name__ if isinstance(annotation, type) else label
+
+
+__all__ = ["describe", "reproduce", "run"]
