@@ -120,6 +120,23 @@ def test_describe_lists_every_parameter_with_its_claims() -> None:
         assert set(row["claims"]) == setting
 
 
+def test_runs_show_and_gc_read_the_store(tmp_path: Path) -> None:
+    params = ["--set", "model=linear", "--set", "d=2", "--set", "n_targets=10", "--set", "n_show=0"]
+    made = json.loads(gflab_cmd("run", "learnability", *params, "--out", str(tmp_path), "--json").stdout)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    (tmp_path / f".tmp-learnability-0-{dead}-deadbeef").mkdir()  # left by a killed run
+    listed = json.loads(gflab_cmd("runs", "--out", str(tmp_path), "--json").stdout)
+    assert [r["run"] for r in listed] == [Path(made["run_dir"]).name]
+    verdicts = [c["verdict"] for c in made["claims"]]
+    assert listed[0]["verdicts"] == {v: verdicts.count(v) for v in set(verdicts)}
+    shown = json.loads(gflab_cmd("show", Path(made["run_dir"]).name, "--out", str(tmp_path)).stdout)
+    assert shown == made
+    assert gflab_cmd("gc", "--out", str(tmp_path)).returncode == 0
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
+    missing = gflab_cmd("show", "nope", "--out", str(tmp_path))
+    assert missing.returncode == 2 and missing.stderr.startswith("gflab: error: run:")
+
+
 def test_version() -> None:
     from gflab import __version__
 

@@ -203,6 +203,51 @@ def sweep(
         typer.echo(summary["run_dir"], err=True)
 
 
+@app.command()
+def runs(
+    out: Annotated[str, typer.Option("--out", help="Store folder.")] = "gflab-runs",
+    experiment: Annotated[str | None, typer.Option("--experiment", help="Only runs of this experiment.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON list.")] = False,
+) -> None:
+    """The runs in a store, newest first: experiment, claim verdicts, date, size."""
+    import datetime
+
+    from gflab.store import Store
+
+    rows = [r for r in Store(out).runs() if experiment is None or r["experiment"] == experiment]
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        when = datetime.datetime.fromtimestamp(r["modified"]).strftime("%Y-%m-%d %H:%M")
+        verdicts = " ".join(f"{k} {v}" for k, v in r["verdicts"].items()) or "no claims"
+        typer.echo(f"{r['run']:<48} {when}  {r['bytes'] / 1024:8.0f} KiB  {verdicts}")
+
+
+@app.command()
+def show(
+    run_dir: Annotated[str, typer.Argument(help="A run directory (or its name inside --out).")],
+    out: Annotated[str, typer.Option("--out", help="Store folder.")] = "gflab-runs",
+) -> None:
+    """A stored run's summary: its parameters and claims (the --json object on stdout)."""
+    from gflab.store import Store
+
+    path = Path(run_dir) if Path(run_dir).is_dir() else Path(out) / run_dir
+    summary = Store(path.parent).load(path)
+    if summary is None:
+        raise BadInput("run", f"no complete run directory at {str(path)!r}; list them with `gflab runs --out DIR`")
+    _echo_json(summary)
+
+
+@app.command()
+def gc(out: Annotated[str, typer.Option("--out", help="Store folder.")] = "gflab-runs") -> None:
+    """Remove the temporary folders that killed runs left in a store."""
+    from gflab.store import Store
+
+    removed = Store(out).clean()
+    typer.echo(f"removed {len(removed)} temporary folder(s) from {out}", err=True)
+
+
 def _interrupted(signum: int, frame: Any) -> None:
     """Ctrl-C: say so and leave at once (exit 130). Finished runs are already in the store;
     the temporary folder of the interrupted one is removed by the next run. A handler of our

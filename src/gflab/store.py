@@ -127,10 +127,37 @@ class Store:
         else:
             tmp.rename(final)
 
-    def _clean_stale(self) -> None:
+    def runs(self) -> list[dict[str, Any]]:
+        """The complete run directories, newest first: name, experiment, params, claim
+        verdicts, modification time and size on disk."""
+        rows = []
+        for run_dir in self.root.glob("*-*"):
+            summary = self.load(run_dir) if run_dir.is_dir() and not run_dir.name.startswith(".") else None
+            if summary is None:
+                continue
+            size = sum(f.stat().st_size for f in run_dir.iterdir() if f.is_file())
+            verdicts = [c.get("verdict") for c in summary.get("claims", [])]
+            rows.append(
+                {
+                    "run": run_dir.name,
+                    "experiment": summary.get("experiment"),
+                    "params": summary.get("params", {}),
+                    "verdicts": {v: verdicts.count(v) for v in sorted(set(verdicts), key=str)},
+                    "modified": (run_dir / "summary.json").stat().st_mtime,
+                    "bytes": size,
+                }
+            )
+        return sorted(rows, key=lambda row: -row["modified"])
+
+    def clean(self) -> list[Path]:
+        """Remove the temporary folders of runs whose process is gone; returns them."""
+        return self._clean_stale()
+
+    def _clean_stale(self) -> list[Path]:
         """Remove ``.tmp-`` folders left by runs whose process is gone."""
+        removed: list[Path] = []
         if not self.root.exists():
-            return
+            return removed
         for path in self.root.glob(".tmp-*"):
             try:
                 pid = int(path.name.rsplit("-", 2)[-2])
@@ -138,6 +165,8 @@ class Store:
                 continue
             if not _pid_alive(pid):
                 shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+        return removed
 
 
 def read_params_file(path: str) -> dict[str, Any]:
