@@ -3,7 +3,7 @@
 Target: peak resident memory under 2 GiB (only what the claims need is kept per trajectory:
 final state, stop data, the loss on a 25-point save grid). The ratio printed is peak / budget.
 
-Usage: python bench/memory_ensemble.py [--n 100000]
+Usage: python bench/memory_ensemble.py [--n-targets 100000]
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ BUDGET = 2 * 1024**3
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=100_000)
-    n = parser.parse_args().n
+    parser.add_argument("--n-targets", type=int, default=100_000, help="targets of the ensemble")
+    n = parser.parse_args().n_targets
     from gflab.experiments import get_experiment
 
     exp = get_experiment("learnability")

@@ -34,9 +34,9 @@ def main() -> None:
     x, y = dataset("digits", 400)
     width = max(1, round(args.params / 65))
     params, frozen = init_params(jax.random.key(0), 64, width, "conventional")
-    net = TwoLayerNet(x=jnp.asarray(x), y=jnp.asarray(y), frozen=frozen, scale=jnp.asarray(0.05))
-    params = simulate(net, GradientDescent(eta=1.0, t1=200.0), params).final_params
-    loss = net.unscaled_loss
+    net = TwoLayerNet(x=jnp.asarray(x), y=jnp.asarray(y), frozen=frozen)
+    params = simulate(net, GradientDescent(eta=0.05, t1=0.05 * 200), params).final_params  # 200 steps, t = k eta
+    loss = net.loss
     flat, unravel = ravel_pytree(params)
     print(f"two-layer tanh network, width {width}: {flat.size} parameters")
 

@@ -1,4 +1,5 @@
-"""The SGD second-moment map at an interpolating minimum against its dense Kronecker form."""
+"""Linear stability: the GD critical step against the iteration's spectral radius, the SGD
+second-moment map at an interpolating minimum against its dense Kronecker form."""
 
 from __future__ import annotations
 
@@ -7,7 +8,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gflab.theory.stability import second_moment_radius, sgd_second_moment_factor
+from gflab.theory.stability import gd_critical_step, second_moment_radius, sgd_second_moment_factor
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
+def test_gd_critical_step_is_where_the_heavy_ball_iteration_stops_contracting(momentum: float) -> None:
+    """The top mode's iteration (x_{k+1}, x_k) = [[1 + beta - eta lambda, -beta], [1, 0]] (x_k, x_{k-1})
+    has spectral radius < 1 just below the critical step and > 1 just above it, for every mode."""
+    lambdas = np.geomspace(0.1, 10.0, 7)
+    eta_c = gd_critical_step(lambdas[-1], momentum)
+
+    def radius(eta: float) -> float:
+        return max(
+            float(np.max(np.abs(np.linalg.eigvals(np.array([[1 + momentum - eta * lam, -momentum], [1.0, 0.0]])))))
+            for lam in lambdas
+        )
+
+    assert radius(eta_c * (1 - 1e-6)) < 1 < radius(eta_c * (1 + 1e-6))
 
 
 @settings(max_examples=20, deadline=None)

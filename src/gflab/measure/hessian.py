@@ -10,7 +10,8 @@ with matfree for the Krylov parts:
 - the spectral density by stochastic Lanczos quadrature (Ubaru, Chen and Saad 2017): for each
   probe, the Ritz values theta_k with weights (u_k . v)^2 are a Gauss quadrature of the
   probe's spectral measure; the density is their Gaussian-smoothed average;
-- the non-uniformity s of seed 004: s^2 = lambda_max((1/n) sum_i H_i^2 - H^2) with H_i the
+- the non-uniformity s of Wu, Ma & E 2018 ("How SGD selects the global minima in
+  over-parameterized learning"): s^2 = lambda_max((1/n) sum_i H_i^2 - H^2) with H_i the
   per-sample Hessians, Sigma v = (1/n) sum_i H_i (H_i v) - H (H v) by vmapped per-sample
   products, never a matrix.
 
@@ -105,7 +106,8 @@ def top_eigenvalues(
 
 
 def sharpness_array(loss: Loss, params: Any, num_matvecs: int = 20, seed: int = 0) -> jax.Array:
-    """lambda_max by Lanczos as a traceable scalar (for observables inside jit / vmap)."""
+    """lambda_max by Lanczos as a traceable scalar (for observables inside jit / vmap): the
+    largest Ritz value, a lower bound that converges from below as ``num_matvecs`` grows."""
     matvec, flat = _flat_hessian_operator(loss, params, None)
     return jnp.max(_lanczos(matvec, flat, num_matvecs, jax.random.key(seed))[0])
 
@@ -170,7 +172,7 @@ def non_uniformity(
     seed: int = 0,
 ) -> tuple[float, float]:
     """(s, its error bound): s^2 = lambda_max((1/n) sum_i H_i^2 - H^2), H_i the Hessian of
-    ``sample_loss(params, sample_i)`` over the leading axis of ``samples`` (seed 004).
+    ``sample_loss(params, sample_i)`` over the leading axis of ``samples`` (Wu, Ma & E 2018).
 
     Sigma is positive semi-definite (the covariance of the random matrix H_I, I uniform), so
     s = sqrt(lambda_max); the Ritz residual err bounds |s^2 - s_true^2|, hence

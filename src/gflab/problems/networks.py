@@ -1,20 +1,23 @@
-"""Two-layer networks on data (seed 004): f(x) = s sum_j a_j sigma(w_j . x), four scalings.
+"""Two-layer networks on data: f(x) = s sum_j a_j sigma(w_j . x) with m = ``width`` hidden units.
+
+The scalings (E, Ma, Wojtowytsch & Wu, "Towards a mathematical theory of machine learning";
+:mod:`gflab.theory.networks`):
 
 - ``conventional`` (the talk's): s = 1, a(0) = 0, w(0) ~ N(0, I/d);
-- ``ntk`` (Jacot et al. 2018, Du et al. 2018): s = 1/sqrt(m), a(0) ~ N(0, 1), w(0) ~ N(0, I/d);
+- ``ntk`` (Jacot, Gabriel & Hongler 2018; Du et al. 2018): s = 1/sqrt(m), a(0) ~ N(0, 1),
+  w(0) ~ N(0, I/d);
 - ``mean-field``: s = 1/m, particles (a_j, w_j) with a(0) ~ N(0, 1), w(0) ~ N(0, I/d);
 - ``random-features``: the first layer is frozen at w(0) (a problem field), only a is trained
   (s = 1, a(0) = 0: the conventional network with w frozen).
 
-Loss: the empirical squared loss L = scale/(2n) sum_i (f(x_i) - y_i)^2, where ``scale`` (a
-batchable leaf, 1 by default) turns GD with step 1 into GD with step ``scale``: an ensemble
-over steps is an ensemble over this leaf. For SGD the problem also carries its batch stream's
-``key`` (raw key data): batches of B indices drawn with replacement, as in the talk's analysis.
+Loss: the empirical squared loss L = 1/(2n) sum_i (f(x_i) - y_i)^2 over the n samples. For SGD
+the problem also carries its batch stream's ``key`` (raw key data): batches of B indices drawn
+with replacement, as in the analysis of Wu, Ma & E 2018.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import get_args
 
 import equinox as eqx
 import numpy as np
@@ -23,47 +26,42 @@ from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.hermite import ACTIVATIONS
 from gflab.problems.base import AbstractProblem
+from gflab.theory.networks import DataSet, Scaling, width_normalisation
 
 jax_module()
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
-Scaling = Literal["conventional", "ntk", "mean-field", "random-features"]
 Params = dict[str, jax.Array]
 
 
 class TwoLayerNet(AbstractProblem):
+    """A two-layer network under ``scaling`` on the samples (x, y), squared loss."""
+
     x: jax.Array  # (n, d)
     y: jax.Array  # (n,)
     frozen: jax.Array  # (m, d): the first layer of the random-features model (unused otherwise)
-    scale: jax.Array  # ()
     key: jax.Array | None = None  # raw uint32 key data of the SGD batch stream
     sigma: str = eqx.field(static=True, default="tanh")
     scaling: Scaling = eqx.field(static=True, default="conventional")
 
     def predict(self, params: Params, x: jax.Array) -> jax.Array:
         w = self.frozen if self.scaling == "random-features" else params["w"]
-        out = ACTIVATIONS[self.sigma](x @ w.T) @ params["a"]
-        if self.scaling == "mean-field":
-            return out / w.shape[0]
-        return out / np.sqrt(w.shape[0]) if self.scaling == "ntk" else out
+        return ACTIVATIONS[self.sigma](x @ w.T) @ params["a"] / width_normalisation(self.scaling, w.shape[0])
 
     def sample_loss(self, params: Params, sample: tuple[jax.Array, jax.Array]) -> jax.Array:
         """l_i = (f(x_i) - y_i)^2 / 2 for one sample (x_i, y_i): L is their mean."""
         x, y = sample
         return 0.5 * (self.predict(params, x[None])[0] - y) ** 2
 
-    def unscaled_loss(self, params: Params) -> jax.Array:
-        return 0.5 * jnp.mean((self.predict(params, self.x) - self.y) ** 2)
-
     def sample_batch(self, key: jax.Array, size: int, step: jax.Array) -> jax.Array:
         return jax.random.randint(key, (size,), 0, self.y.shape[0])
 
     def batch_loss(self, params: Params, batch: jax.Array) -> jax.Array:
-        return self.scale * 0.5 * jnp.mean((self.predict(params, self.x[batch]) - self.y[batch]) ** 2)
+        return 0.5 * jnp.mean((self.predict(params, self.x[batch]) - self.y[batch]) ** 2)
 
     def loss(self, params: Params) -> jax.Array:
-        return self.scale * self.unscaled_loss(params)
+        return 0.5 * jnp.mean((self.predict(params, self.x) - self.y) ** 2)
 
 
 def init_params(key: jax.Array, d: int, width: int, scaling: Scaling) -> tuple[Params, jax.Array]:
@@ -75,11 +73,11 @@ def init_params(key: jax.Array, d: int, width: int, scaling: Scaling) -> tuple[P
     return params, w
 
 
-DATASETS = ("digits", "teacher", "barron", "cosine")
+DATASETS: tuple[DataSet, ...] = get_args(DataSet)
 
 
-def dataset(name: str, n: int, seed: int = 0, d: int = 10, teacher_width: int = 8) -> tuple[np.ndarray, np.ndarray]:
-    """(X, y) for one of :data:`DATASETS`:
+def dataset(name: str, n_samples: int, seed: int = 0, d: int = 10, teacher_width: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y), ``n_samples`` rows, for one of :data:`DATASETS`:
 
     - ``digits``: scikit-learn's bundled 8x8 digits, pixels / 16, y = +1 for 0-4, -1 for 5-9;
     - ``teacher``: x ~ N(0, I_d), y from a random two-layer ReLU teacher of ``teacher_width``;
@@ -94,20 +92,20 @@ def dataset(name: str, n: int, seed: int = 0, d: int = 10, teacher_width: int = 
         from sklearn.datasets import load_digits
 
         images, labels = load_digits(return_X_y=True)
-        if n > len(labels):
-            raise BadInput("n", f"digits has {len(labels)} samples (got {n})")
-        pick = rng.choice(len(labels), size=n, replace=False)
+        if n_samples > len(labels):
+            raise BadInput("n_samples", f"digits has {len(labels)} samples (got {n_samples})")
+        pick = rng.choice(len(labels), size=n_samples, replace=False)
         return images[pick] / 16.0, np.where(labels[pick] < 5, 1.0, -1.0)
     if name == "teacher":
-        x = rng.normal(size=(n, d))
+        x = rng.normal(size=(n_samples, d))
         w, a = rng.normal(size=(teacher_width, d)) / np.sqrt(d), rng.normal(size=teacher_width) / np.sqrt(teacher_width)
         return x, np.maximum(x @ w.T, 0.0) @ a
     if name == "barron":
-        x = rng.normal(size=(n, d))
+        x = rng.normal(size=(n_samples, d))
         w = rng.normal(size=(4096, d))
         w /= np.linalg.norm(w, axis=1, keepdims=True)
         return x, np.maximum(x @ w.T, 0.0) @ rng.normal(size=4096) / 4096
     if name == "cosine":
-        x = rng.uniform(size=(n, d))
+        x = rng.uniform(size=(n_samples, d))
         return x, np.sqrt(2.0) * np.cos(2 * np.pi * x.sum(axis=1))
     raise BadInput("data", f"unknown data set {name!r}; accepted: {', '.join(DATASETS)}")

@@ -1,33 +1,37 @@
-"""The talk's valley of minima f(x, y) = h(x) y^2 with noise on y (seed 004, Ma et al. 2022).
+"""A valley of minima f(x, y) = h(x) y^2 with SGD-like noise on y, and its quasi-static limit.
+
+E, Ma, Wojtowytsch & Wu, "Towards a mathematical theory of machine learning" (the talk's
+example); Ma, Wu & E 2022 (the SDE of SGD near a manifold of minima drifts to flatter minima).
 
 The manifold of minima is {y = 0}; its flatness is the curvature 2 h(x). The SDE of SGD near it,
 with the noise covariance proportional to the Hessian there (D^2 = sigma^2/2 grad^2 f(x, 0)):
 
     dx = -h'(x) y^2 dt,    dy = -2 h(x) y dt + sqrt(eta h(x)) sigma dW
 
-(the drift of y is -2 h(x) y: the talk's slide prints +2). ``paths`` independent copies are
-one parameter {"x": (paths,), "y": (paths,)}, the loss their sum. Quasi-static analysis: y
-equilibrates to N(0, eta sigma^2 / 4) at every x, so x follows the gradient flow of
-eta sigma^2 h(x) / 4: it drifts towards flatter minima (:meth:`Valley.quasi_static`).
+(the drift of y is -2 h(x) y: the talk's slide prints +2). The point {"x", "y"} may hold one
+path (scalars) or several independent ones (arrays, the loss their sum). Quasi-static analysis
+(:func:`gflab.theory.stability.valley_equilibrium_variance`): y equilibrates to
+N(0, eta sigma^2 / 4) at every x, so x follows the gradient flow of eta sigma^2 h(x) / 4 and
+drifts towards flatter minima (:meth:`Valley.quasi_static`).
 
-``h`` is named: ``quadratic`` h = 1 + x^2, ``cosh`` h = cosh(x), ``exponential`` h = exp(x).
+``h`` is named (:data:`gflab.theory.stability.Flatness`): ``quadratic`` h = 1 + x^2, ``cosh``
+h = cosh(x), ``exponential`` h = exp(x).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 import equinox as eqx
 
 from gflab._jax import jax_module
 from gflab.problems.base import AbstractProblem
+from gflab.theory.stability import Flatness, valley_equilibrium_variance
 
 jax_module()
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
-Flatness = Literal["quadratic", "cosh", "exponential"]
 FLATNESS: dict[str, Callable[[jax.Array], jax.Array]] = {
     "quadratic": lambda x: 1.0 + x**2,
     "cosh": jnp.cosh,
@@ -37,6 +41,8 @@ Point = dict[str, jax.Array]
 
 
 class Valley(AbstractProblem):
+    """f(x, y) = h(x) y^2 with the noise D(x, y) xi = sqrt(eta h(x)) sigma xi_y of SGD at step ``eta``."""
+
     eta: jax.Array  # () the SGD step that sets the noise scale
     sigma: jax.Array  # ()
     key: jax.Array  # raw uint32 key data of the noise
@@ -51,7 +57,7 @@ class Valley(AbstractProblem):
 
     def quasi_static(self) -> QuasiStatic:
         """The predicted slow dynamics of x: gradient flow of eta sigma^2 h(x) / 4."""
-        return QuasiStatic(coefficient=self.eta * self.sigma**2 / 4, h=self.h)
+        return QuasiStatic(coefficient=valley_equilibrium_variance(self.eta, self.sigma), h=self.h)
 
 
 class QuasiStatic(AbstractProblem):
@@ -62,21 +68,6 @@ class QuasiStatic(AbstractProblem):
 
     def loss(self, x: jax.Array) -> jax.Array:
         return self.coefficient * jnp.sum(FLATNESS[self.h](x))
-
-
-def x_mean(problem: Valley, params: Point) -> jax.Array:
-    """Observable: the mean position along the valley."""
-    return jnp.mean(params["x"])
-
-
-def x_std(problem: Valley, params: Point) -> jax.Array:
-    """Observable: the spread of the positions along the valley."""
-    return jnp.std(params["x"])
-
-
-def y2_mean(problem: Valley, params: Point) -> jax.Array:
-    """Observable: the mean squared distance from the valley's floor."""
-    return jnp.mean(params["y"] ** 2)
 
 
 def position(problem: QuasiStatic, x: jax.Array) -> jax.Array:

@@ -1,6 +1,14 @@
-"""Closed-form kernels of two-layer networks at initialisation, w ~ N(0, I/d) (seed 004).
+"""Two-layer networks f(x) = s sum_j a_j sigma(w_j . x): scalings, kernels at initialisation, rates.
 
-For features sigma(w . x) the two kernels
+E, Ma, Wojtowytsch & Wu, "Towards a mathematical theory of machine learning" (the kernel and
+mean-field regimes, random features, the hardness lemma); Jacot, Gabriel & Hongler 2018 (the
+neural tangent kernel); Du, Zhai, Poczos & Singh 2018 (exponential convergence at large width).
+
+The prefactor s = 1 / N(m) of the m hidden units (:func:`width_normalisation` N):
+``conventional`` and ``random-features`` s = 1 (a(0) = 0), ``ntk`` s = 1/sqrt(m), ``mean-field``
+s = 1/m.
+
+For w ~ N(0, I/d) and features sigma(w . x) the two kernels
 
     k0(x, x') = E_w[sigma(w . x) sigma(w . x')],    k1(x, x') = E_w[sigma'(w . x) sigma'(w . x')]
 
@@ -21,11 +29,41 @@ dr/dt = -(1/n) J J^T r, so L decays at the rate 2 lambda_min((1/n) J J^T):
 
 from __future__ import annotations
 
+import itertools
+from typing import Literal, get_args
+
 import numpy as np
 
 from gflab.errors import BadInput
 
-KERNEL_ACTIVATIONS = ("relu", "erf")
+PAPER = "E, Ma, Wojtowytsch & Wu, Towards a mathematical theory of machine learning (talk)"
+
+KernelActivation = Literal["relu", "erf"]
+"""Activations whose feature kernels are closed forms here."""
+KERNEL_ACTIVATIONS: tuple[str, ...] = get_args(KernelActivation)
+
+Scaling = Literal["conventional", "ntk", "mean-field", "random-features"]
+"""How a two-layer network's output is normalised in its width m (and which layers train)."""
+
+DataSet = Literal["digits", "teacher", "barron", "cosine"]
+"""The data sets of :func:`gflab.problems.networks.dataset` (named here, JAX-free, for the specs)."""
+
+
+def width_normalisation(scaling: str, width: int) -> float:
+    """N(m): the output sum_j a_j sigma(w_j . x) of ``width`` = m hidden units is divided by
+    1 (conventional, random features), sqrt(m) (NTK) or m (mean-field)."""
+    return {"ntk": float(np.sqrt(width)), "mean-field": float(width)}.get(scaling, 1.0)
+
+
+def cosine_frequencies(d: int, count: int) -> np.ndarray:
+    """The first ``count`` frequencies b in N_+^d of the orthonormal family
+    f_b(x) = sqrt(2) cos(2 pi b . x) on [0, 1]^d, ordered by |b|_1, then lexicographically."""
+    out: list[tuple[int, ...]] = []
+    total = d
+    while len(out) < count:
+        out += sorted(b for b in itertools.product(range(1, total - d + 2), repeat=d) if sum(b) == total)
+        total += 1
+    return np.asarray(out[:count])
 
 
 def feature_kernels(x: np.ndarray, z: np.ndarray, sigma: str) -> tuple[np.ndarray, np.ndarray]:

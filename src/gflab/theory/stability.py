@@ -1,15 +1,24 @@
-"""Linear stability of GD and SGD (seed 004: E, Ma, Wojtowytsch & Wu; Wu, Ma & E 2018).
+"""Linear stability of GD and SGD, and the drift of SGD's SDE along a valley of minima.
+
+E, Ma, Wojtowytsch & Wu, "Towards a mathematical theory of machine learning" (talk and survey);
+Wu, Ma & E 2018, "How SGD selects the global minima in over-parameterized learning"; Ma, Wu & E
+2022 (the SDE near a manifold of minima); Cohen et al. 2021 (the edge of stability).
 
 GD on a quadratic with Hessian H: the error along an eigenvector of eigenvalue lambda is
 multiplied by (1 - eta lambda) per step, so GD converges iff eta < 2 / lambda_max. With
 heavy-ball momentum beta (v <- beta v + grad, w <- w - eta v) the mode obeys
 x_{k+1} = (1 + beta - eta lambda) x_k - beta x_{k-1}, stable iff 0 < eta lambda < 2 (1 + beta).
+
+Near the valley f(x, y) = h(x) y^2 with SGD noise of covariance proportional to the Hessian,
+y equilibrates to N(0, eta sigma^2 / 4) at every x, and x follows the gradient flow of
+eta sigma^2 h(x) / 4: the noise drives it towards flatter minima (the quasi-static limit).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import combinations
+from typing import Any, Literal
 
 import numpy as np
 
@@ -17,10 +26,24 @@ from gflab.theory.roots import first_root
 
 PAPER = "E, Ma, Wojtowytsch & Wu, Towards a mathematical theory of machine learning (talk); Wu, Ma & E 2018"
 
+Scheme = Literal["with-replacement", "without-replacement", "reshuffling"]
+"""How SGD draws its batches of B of the n samples: B iid indices, B distinct indices (fresh
+each step), or a random permutation per epoch cut into n / B consecutive batches."""
+
+Flatness = Literal["quadratic", "cosh", "exponential"]
+"""The profile h(x) of the valley f = h(x) y^2: 1 + x^2, cosh(x) or exp(x)."""
+
 
 def gd_critical_step(lambda_max: float, momentum: float = 0.0) -> float:
     """Largest stable step 2 (1 + beta) / lambda_max."""
     return 2.0 * (1.0 + momentum) / lambda_max
+
+
+def valley_equilibrium_variance(eta: Any, sigma: Any) -> Any:
+    """E[y^2] = eta sigma^2 / 4: the stationary variance of y across the valley f = h(x) y^2
+    (dy = -2 h y dt + sqrt(eta h) sigma dW, at every frozen x), and the coefficient of the
+    quasi-static flow dx/dt = -(eta sigma^2 / 4) h'(x) along it."""
+    return eta * sigma**2 / 4
 
 
 def sgd_second_moment_factor(curvatures: np.ndarray, eta: float, batch: int, scheme: str) -> float:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from gflab.claims.claim import Claim
-from gflab.theory import stability
+from gflab.theory.networks import PAPER
 
-PAPER = stability.PAPER
 _NTK_QUICK = {"widths": [250, 1000, 4000], "seeds": 3}
 _NTK_FULL = {"widths": [250, 1000, 4000, 16000], "seeds": 5}
 _RF_QUICK = {"widths": [16, 32, 64, 128, 256]}

@@ -1,6 +1,8 @@
-"""Experiment ``ntk-vs-meanfield`` (seed 004): lazy (kernel) training against mean-field training.
+"""Experiment ``ntk-vs-meanfield``: lazy (kernel) training against mean-field training.
 
-A two-layer network on ``n`` teacher samples (x ~ N(0, I_d)) is trained by gradient flow
+The kernel and mean-field regimes of two-layer networks (E, Ma, Wojtowytsch & Wu, "Towards a
+mathematical theory of machine learning"; Jacot, Gabriel & Hongler 2018; Du et al. 2018). A
+two-layer network on ``n_samples`` teacher samples (x ~ N(0, I_d)) is trained by gradient flow
 (adaptive Tsit5, ``rtol``/``atol``) at every width m of ``widths``, ``seeds`` initialisations
 each (one ensemble per width), under three scalings of :mod:`gflab.problems.networks`:
 
@@ -23,17 +25,20 @@ seeds, bootstrap interval).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
 from gflab._jax import jax_module
-from gflab.experiments.base import Experiment, Result, Spec
-from gflab.problems.networks import Params, Scaling, TwoLayerNet, dataset, init_params
+from gflab.dynamics import GradientFlow
+from gflab.experiments.base import Experiment, Result
+from gflab.experiments.networks.specs import NTKvsMeanFieldSpec
+from gflab.measure.fits import fit_statistic
+from gflab.problems.networks import TwoLayerNet, dataset, init_params
 from gflab.simulation import Save, Stop, simulate
 from gflab.theory import networks as theory
+from gflab.theory.networks import Scaling
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
@@ -42,31 +47,12 @@ import jax.numpy as jnp  # noqa: E402
 SCALINGS: tuple[Scaling, ...] = ("conventional", "ntk", "mean-field")
 
 
-def _loss(problem: TwoLayerNet, params: Params) -> jax.Array:
-    return problem.unscaled_loss(params)
-
-
-class NTKvsMeanFieldSpec(Spec):
-    n: int = Field(20, ge=2, le=500, description="training samples")
-    d: int = Field(10, ge=1, le=1000)
-    sigma: Literal["erf", "relu"] = Field("erf", description="activation with a closed-form kernel (erf keeps the flow smooth)")
-    widths: list[int] = Field([250, 1000, 4000], min_length=2)
-    seeds: int = Field(3, ge=1, le=100)
-    horizon: float = Field(15.0, gt=0, le=100, description="training time in units of the kernel-regime decay time")
-    mean_field_time: float = Field(200.0, gt=0, description="mean-field training time per unit of width")
-    save_points: int = Field(41, ge=4, le=1000)
-    test_points: int = Field(500, ge=1, le=100_000, description="points for the sup distance to the random-feature model")
-    rtol: float = Field(1e-8, gt=0, lt=1)
-    atol: float = Field(1e-11, gt=0)
-    seed: int = Field(0, ge=0)
-
-
 class NTKvsMeanField(Experiment):
     name = "ntk-vs-meanfield"
     spec_class = NTKvsMeanFieldSpec
 
     def run(self, spec: NTKvsMeanFieldSpec, *, progress: bool = False) -> Result:
-        x, y = dataset("teacher", spec.n, spec.seed, d=spec.d)
+        x, y = dataset("teacher", spec.n_samples, spec.seed, d=spec.d)
         x_test = np.random.default_rng(spec.seed + 1).normal(size=(spec.test_points, spec.d))
         rows: list[dict[str, Any]] = []
         curves: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
@@ -85,18 +71,14 @@ class NTKvsMeanField(Experiment):
         spec: NTKvsMeanFieldSpec, x: np.ndarray, y: np.ndarray, x_test: np.ndarray, scaling: Scaling, m: int, progress: bool
     ) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
         """Train ``seeds`` networks of width m; (save times, losses (seeds, T), one record per seed)."""
-        from gflab.dynamics import GradientFlow
-
         keys = jax.random.split(jax.random.key(spec.seed), spec.seeds)
         params, frozen = jax.vmap(lambda k: init_params(k, spec.d, m, scaling))(keys)
         predicted_rate = np.nan if scaling == "mean-field" else theory.loss_decay_rate(x, spec.sigma, scaling, m)
         t1 = spec.mean_field_time * m if scaling == "mean-field" else spec.horizon / predicted_rate
         ts = np.linspace(0.0, t1, spec.save_points)
         flow = GradientFlow(rtol=spec.rtol, atol=spec.atol, t1=t1)
-        save = Save(ts=tuple(ts), observables={"loss": _loss})
-        problem = TwoLayerNet(
-            x=jnp.asarray(x), y=jnp.asarray(y), frozen=frozen, scale=jnp.asarray(1.0), sigma=spec.sigma, scaling=scaling
-        )
+        save = Save(ts=ts)
+        problem = TwoLayerNet(x=jnp.asarray(x), y=jnp.asarray(y), frozen=frozen, sigma=spec.sigma, scaling=scaling)
         # tol = gtol = 0: run to t1 (the decay rate is read off the whole second half)
         traj = simulate(
             problem, flow, params, over=lambda p: p.frozen, y0_batched=True, save=save, stop=Stop(tol=0.0, gtol=0.0),
@@ -109,9 +91,7 @@ class NTKvsMeanField(Experiment):
         rates = -np.polyfit(ts[half:], np.log(losses[:, half:]).T, 1)[0]
         distance = np.full(spec.seeds, np.nan)
         if scaling == "conventional":
-            features = TwoLayerNet(
-                x=problem.x, y=problem.y, frozen=frozen, scale=problem.scale, sigma=spec.sigma, scaling="random-features"
-            )
+            features = TwoLayerNet(x=problem.x, y=problem.y, frozen=frozen, sigma=spec.sigma, scaling="random-features")
             rf = simulate(
                 features, flow, {"a": jnp.zeros((spec.seeds, m))}, over=lambda p: p.frozen, y0_batched=True,
                 stop=Stop(tol=0.0, gtol=0.0),
@@ -144,8 +124,6 @@ def _with_frozen(problem: TwoLayerNet, frozen: jax.Array) -> TwoLayerNet:
 
 
 def _summarise(spec: NTKvsMeanFieldSpec, table: pd.DataFrame, x: np.ndarray) -> dict[str, Any]:
-    from gflab.measure.fits import fit_statistic
-
     def exponent(scaling: str, column: str) -> dict[str, float]:
         part = table[table.scaling == scaling]
         fit = fit_statistic(spec.widths, [part[part.width == m][column].to_numpy() for m in spec.widths])

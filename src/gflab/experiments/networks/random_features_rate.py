@@ -1,6 +1,7 @@
-"""Experiment ``random-features-rate`` (seed 004): m random features approximate an RKHS target at rate 1/m.
+"""Experiment ``random-features-rate``: m random features approximate an RKHS target at rate 1/m.
 
-Features phi(x; w) = sigma(w . x), w ~ pi_0 = N(0, I/d), x ~ mu = N(0, I_d); the model
+The direct approximation theorem for the random feature model (E, Ma, Wojtowytsch & Wu,
+"Towards a mathematical theory of machine learning"; Rahimi & Recht 2008). Features phi(x; w) = sigma(w . x), w ~ pi_0 = N(0, I/d), x ~ mu = N(0, I_d); the model
 f_m(x; a) = (1/m) sum_j a_j phi(x; w_j) (the talk's normalisation). The target lies in the
 kernel's RKHS with a known representer: f*(x) = sum_l c_l k0(x, z_l) = E_w[a*(w) phi(x; w)]
 with a*(w) = sum_l c_l sigma(w . z_l) (``centres`` random z_l, c ~ N(0, 1/L)), closed form by
@@ -21,32 +22,21 @@ The direct approximation theorem bounds the best error by about ||f*||_H^2 sup|p
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
-from gflab.experiments.base import Experiment, Result, Spec
+from gflab.experiments.base import Experiment, Result
+from gflab.experiments.networks.specs import RandomFeaturesRateSpec
+from gflab.hermite import ACTIVATIONS
+from gflab.measure.fits import fit_statistic
 from gflab.theory.networks import feature_kernels
 
 
 def _features(x: np.ndarray, w: np.ndarray, sigma: str) -> np.ndarray:
     """sigma(x_i . w_j), (points, features)."""
-    from gflab.hermite import ACTIVATIONS
-
     return np.asarray(ACTIVATIONS[sigma](x @ w.T))
-
-
-class RandomFeaturesRateSpec(Spec):
-    d: int = Field(5, ge=1, le=1000)
-    sigma: Literal["erf", "relu"] = "erf"
-    widths: list[int] = Field([16, 32, 64, 128, 256, 512], min_length=2)
-    centres: int = Field(8, ge=1, le=1000, description="kernel centres z_l of the target")
-    draws: int = Field(40, ge=2, le=10_000, description="independent feature draws per width")
-    train_points: int = Field(8000, ge=10, le=1_000_000)
-    test_points: int = Field(8000, ge=10, le=1_000_000)
-    seed: int = Field(0, ge=0)
 
 
 class RandomFeaturesRate(Experiment):
@@ -54,8 +44,6 @@ class RandomFeaturesRate(Experiment):
     spec_class = RandomFeaturesRateSpec
 
     def run(self, spec: RandomFeaturesRateSpec, *, progress: bool = False) -> Result:
-        from gflab.measure.fits import fit_statistic
-
         rng = np.random.default_rng(spec.seed)
         z = rng.normal(size=(spec.centres, spec.d))
         c = rng.normal(size=spec.centres) / np.sqrt(spec.centres)

@@ -1,4 +1,7 @@
-"""The stability family: linear stability of GD and SGD, the edge of stability, the minima SGD selects, the SDE drift to flat minima (Wu, Ma & E 2018; Ma et al. 2022).
+"""The stability family: linear stability of GD and SGD, the edge of stability, the minima SGD selects, the SDE drift to flat minima.
+
+E, Ma, Wojtowytsch & Wu, "Towards a mathematical theory of machine learning"; Wu, Ma & E 2018;
+Cohen et al. 2021 (edge of stability); Ma, Wu & E 2022 (the SDE near a manifold of minima).
 
 JAX-free: the registry is read by ``gflab list`` without importing the experiments.
 """

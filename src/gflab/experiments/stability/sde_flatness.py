@@ -1,13 +1,16 @@
-"""Experiment ``sde-flatness`` (seed 004): near a valley of minima the SGD noise drives x to flatter minima.
+"""Experiment ``sde-flatness``: near a valley of minima the SGD noise drives x to flatter minima.
 
-The SDE of :class:`gflab.problems.valley.Valley` (f = h(x) y^2, noise sqrt(eta h(x)) sigma on
-y) is integrated by Euler-Maruyama (step ``dt``) for ``paths`` independent paths per step size
-eta, all starting on the manifold at (x0, 0). The mean of x(t) over the paths is compared with
-the quasi-static prediction, the gradient flow of eta sigma^2 h(x) / 4 from x0 (adaptive Tsit5,
-rtol 1e-10): the relative error of the displacement x(T) - x0, and of the stationary E[y^2]
-(the late half of the run) against eta sigma^2 / 4. Euler-Maruyama biases the variance of y by
-about h dt (see :mod:`gflab.dynamics.sde`); the quasi-static limit itself is exact as
-eta sigma^2 h' / (4 h) -> 0 (the ratio of the two time scales).
+The SDE of SGD near a manifold of minima drifts along it towards flatter minima (Ma, Wu & E
+2022; E, Ma, Wojtowytsch & Wu, "Towards a mathematical theory of machine learning"). The SDE of
+:class:`gflab.problems.valley.Valley` (f = h(x) y^2, noise sqrt(eta h(x)) sigma on y) is
+integrated by Euler-Maruyama (step ``dt``) for ``paths`` independent paths per step size eta
+(one trajectory each, its own noise stream), all starting on the manifold at (x0, 0). The mean
+of x(t) over the paths is compared with the quasi-static prediction, the gradient flow of
+eta sigma^2 h(x) / 4 from x0 (adaptive Tsit5, rtol 1e-10): the relative error of the
+displacement x(T) - x0, and of the stationary E[y^2] (the late half of the run) against
+eta sigma^2 / 4 (:func:`gflab.theory.stability.valley_equilibrium_variance`). Euler-Maruyama
+biases the variance of y by about h dt (see :mod:`gflab.dynamics.sde`); the quasi-static limit
+itself is exact as eta sigma^2 h' / (4 h) -> 0 (the ratio of the two time scales).
 """
 
 from __future__ import annotations
@@ -16,31 +19,30 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
 from gflab._jax import jax_module
-from gflab.experiments.base import Experiment, Result, Spec
-from gflab.problems import valley as valley_problem
-from gflab.problems.valley import Flatness, Valley, position
+from gflab.dynamics import EulerMaruyama, GradientFlow
+from gflab.experiments.base import Experiment, Result
+from gflab.experiments.stability.specs import SDEFlatnessSpec
+from gflab.problems.valley import Point, QuasiStatic, Valley, position
 from gflab.simulation import Save, Stop, simulate
+from gflab.theory.stability import valley_equilibrium_variance
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
-_VALLEY_OBSERVABLES = {"x_mean": valley_problem.x_mean, "x_std": valley_problem.x_std, "y2_mean": valley_problem.y2_mean}
+_SLOTS = 1 << 13  # scalar paths: wide rounds
 
 
-class SDEFlatnessSpec(Spec):
-    h: Flatness = Field("quadratic", description="flatness profile h(x) along the valley")
-    sigma: float = Field(1.0, gt=0, le=100)
-    etas: list[float] = Field([0.005, 0.01, 0.02], min_length=1, description="SGD step sizes (noise scales)")
-    x0: float = Field(1.0, ge=-5, le=5)
-    paths: int = Field(4000, ge=10, le=10_000_000)
-    t1: float = Field(100.0, gt=0)
-    dt: float = Field(0.002, gt=0, le=0.1)
-    save_points: int = Field(51, ge=2, le=10_000)
-    seed: int = Field(0, ge=0)
+def along(problem: Valley, params: Point) -> jax.Array:
+    """Observable: the position x along the valley."""
+    return params["x"]
+
+
+def across2(problem: Valley, params: Point) -> jax.Array:
+    """Observable: y^2, the squared distance from the valley's floor."""
+    return params["y"] ** 2
 
 
 class SDEFlatness(Experiment):
@@ -48,29 +50,32 @@ class SDEFlatness(Experiment):
     spec_class = SDEFlatnessSpec
 
     def run(self, spec: SDEFlatnessSpec, *, progress: bool = False) -> Result:
-        from gflab.dynamics import EulerMaruyama, GradientFlow
-
         etas = np.asarray(spec.etas, float)
-        keys = jax.vmap(lambda i: jax.random.key_data(jax.random.fold_in(jax.random.key(spec.seed), i)))(jnp.arange(len(etas)))
-        valley = Valley(eta=jnp.asarray(etas), sigma=jnp.asarray(spec.sigma), key=keys, h=spec.h)
+        n = len(etas) * spec.paths
+        base = jax.random.key(spec.seed)
+        keys = jax.vmap(lambda i: jax.random.key_data(jax.random.fold_in(base, i)))(jnp.arange(n))
+        valley = Valley(eta=jnp.asarray(np.repeat(etas, spec.paths)), sigma=jnp.asarray(spec.sigma), key=keys, h=spec.h)
         ts = np.linspace(0.0, spec.t1, spec.save_points)
-        start = {"x": jnp.full(spec.paths, spec.x0), "y": jnp.zeros(spec.paths)}
+        start = {"x": jnp.asarray(spec.x0), "y": jnp.asarray(0.0)}
         # tol = gtol = 0: the paths never "converge"; they run to t1
         sde = simulate(
             valley, EulerMaruyama(dt=spec.dt, t1=spec.t1), start, over=lambda p: (p.eta, p.key),
-            save=Save(ts=tuple(ts), observables=_VALLEY_OBSERVABLES), stop=Stop(tol=0.0, gtol=0.0), progress=progress, description="Euler-Maruyama",
+            save=Save(ts=ts, observables={"x": along, "y2": across2}), stop=Stop(tol=0.0, gtol=0.0),
+            slots=_SLOTS, round_steps=1024, progress=progress, description="Euler-Maruyama",
         )  # fmt: skip
-        quasi = valley.quasi_static()
+        x = sde.observations["x"].reshape(len(etas), spec.paths, len(ts))
+        x_mean, x_std = x.mean(axis=1), x.std(axis=1)
+        y2 = sde.observations["y2"].reshape(len(etas), spec.paths, len(ts)).mean(axis=1)
+        quasi = QuasiStatic(coefficient=jnp.asarray(valley_equilibrium_variance(etas, spec.sigma)), h=spec.h)
         flow = simulate(
             quasi, GradientFlow(rtol=1e-10, atol=1e-12, t1=spec.t1), jnp.asarray(spec.x0), over=lambda p: p.coefficient,
-            save=Save(ts=tuple(ts), observables={"x": position}), stop=Stop(tol=0.0, gtol=0.0),
+            save=Save(ts=ts, observables={"x": position}), stop=Stop(tol=0.0, gtol=0.0),
         )  # fmt: skip
         x_pred = flow.observations["x"]
-        x_mean, x_std, y2 = (sde.observations[k] for k in ("x_mean", "x_std", "y2_mean"))
         predicted = x_pred[:, -1] - spec.x0
         measured = x_mean[:, -1] - spec.x0
         late = ts >= ts[-1] / 2
-        y2_predicted = etas * spec.sigma**2 / 4
+        y2_predicted = valley_equilibrium_variance(etas, spec.sigma)
         rows = [
             {
                 "eta": float(e),

@@ -1,30 +1,36 @@
-"""Experiment ``sgd-minima`` (seed 004): the (sharpness, non-uniformity) diagram of the minima SGD reaches.
+"""Experiment ``sgd-minima``: the (sharpness, non-uniformity) diagram of the minima SGD reaches.
 
-An over-parameterised two-layer network (``width``, ``sigma``, conventional scaling) on ``n``
-samples (``data``) is trained by mini-batch SGD (indices drawn with replacement, step ``eta``)
-from ``seeds`` initialisations for every batch size B, until the full-batch loss is below
-``tol`` (a reached global minimum) or ``steps`` steps. At every reached minimum: the
-sharpness a = lambda_max(H) by Lanczos and the non-uniformity s = sqrt(lambda_max(Sigma)),
-Sigma = (1/n) sum_i H_i^2 - H^2, by Lanczos on per-sample Hessian-vector products
-(:mod:`gflab.measure.hessian`). The talk's linear-stability conditions at a minimum are
-a <= 2/eta and s <= sqrt(B)/eta; the figure is the talk's diagram with those lines, one colour
-per batch size. Beside them, the exact mean-square criterion: the spectral radius of the
+Wu, Ma & E 2018, "How SGD selects the global minima in over-parameterized learning" (and E, Ma,
+Wojtowytsch & Wu, "Towards a mathematical theory of machine learning"): a minimum is linearly
+stable for SGD with step eta and batch size B only if its sharpness a and non-uniformity s obey
+a <= 2/eta and s <= sqrt(B)/eta.
+
+An over-parameterised two-layer network (``width``, ``sigma``, conventional scaling) on
+``n_samples`` samples (``data``) is trained by mini-batch SGD (indices drawn with replacement,
+step ``eta``) from ``seeds`` initialisations for every batch size B, ``steps`` steps each; a
+run whose final full-batch loss is below ``tol`` has reached a global minimum. At every reached
+minimum: the sharpness a = lambda_max(H) by Lanczos and the non-uniformity
+s = sqrt(lambda_max(Sigma)), Sigma = (1/n) sum_i H_i^2 - H^2, by Lanczos on per-sample
+Hessian-vector products (:mod:`gflab.measure.hessian`). The figure is the talk's diagram with
+the lines a = 2/eta and s = sqrt(B)/eta, one colour per batch size. Beside them, the exact mean-square criterion: the spectral radius of the
 second-moment map at the minimum (:func:`gflab.theory.stability.second_moment_radius`,
 from the per-sample gradients there) is at most 1.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
 
 from gflab._jax import jax_module
-from gflab.errors import BadInput
-from gflab.experiments.base import Experiment, Result, Spec
+from gflab.dynamics import SGD
+from gflab.experiments.base import Experiment, Result
+from gflab.experiments.stability.specs import SGDMinimaSpec
+from gflab.measure.hessian import non_uniformity, sharpness
 from gflab.problems.networks import TwoLayerNet, dataset, init_params
+from gflab.results import Verdict
 from gflab.simulation import Stop, simulate
 from gflab.theory import stability as theory
 
@@ -33,54 +39,28 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 
-class SGDMinimaSpec(Spec):
-    data: Literal["digits", "teacher", "barron", "cosine"] = "teacher"
-    n: int = Field(40, ge=2, le=1797, description="training samples")
-    d: int = Field(5, ge=1, le=1000, description="input dimension of the teacher data")
-    width: int = Field(32, ge=1, le=4096)
-    sigma: str = Field("tanh", description="activation")
-    eta: float = Field(0.2, gt=0, le=100, description="SGD step")
-    batch_sizes: list[int] = Field([4, 10, 20, 40], min_length=1)
-    seeds: int = Field(8, ge=1, le=1000, description="initialisations (and batch streams) per batch size")
-    steps: int = Field(20_000, ge=1, le=10_000_000)
-    tol: float = Field(1e-8, gt=0, description="full-batch loss below which a minimum is reached")
-    matvecs: int = Field(40, ge=2, le=500, description="Lanczos products per eigenvalue")
-    seed: int = Field(0, ge=0)
-
-    @model_validator(mode="after")
-    def _batches(self) -> SGDMinimaSpec:
-        if max(self.batch_sizes) > self.n or min(self.batch_sizes) < 1:
-            raise BadInput("batch_sizes", f"each must lie in 1..n = {self.n} (got {self.batch_sizes})")
-        return self
-
-
 class SGDMinima(Experiment):
     name = "sgd-minima"
     spec_class = SGDMinimaSpec
 
     def run(self, spec: SGDMinimaSpec, *, progress: bool = False) -> Result:
-        from gflab.dynamics import SGD
-        from gflab.measure.hessian import non_uniformity, sharpness
-
-        x, y = dataset(spec.data, spec.n, spec.seed, d=spec.d)
+        x, y = dataset(spec.data, spec.n_samples, spec.seed, d=spec.d)
         keys = jax.random.split(jax.random.key(spec.seed), spec.seeds)
         params, frozen = jax.vmap(lambda k: init_params(k, x.shape[1], spec.width, "conventional"))(keys)
         streams = jax.vmap(lambda k: jax.random.key_data(jax.random.fold_in(k, 1)))(keys)
         rows = []
         for b in spec.batch_sizes:
-            problem = TwoLayerNet(
-                x=jnp.asarray(x), y=jnp.asarray(y), frozen=frozen, scale=jnp.asarray(1.0), key=streams, sigma=spec.sigma
-            )
+            problem = TwoLayerNet(x=jnp.asarray(x), y=jnp.asarray(y), frozen=frozen, key=streams, sigma=spec.sigma)
             traj = simulate(
                 problem, SGD(eta=spec.eta, batch_size=b, t1=spec.steps * spec.eta), params,
                 over=lambda p: (p.frozen, p.key), y0_batched=True, stop=Stop(tol=0.0, gtol=0.0, bound=1e8),
                 progress=progress, description=f"SGD, B = {b}",
             )  # fmt: skip
-            single = TwoLayerNet(x=problem.x, y=problem.y, frozen=frozen[0], scale=problem.scale, sigma=spec.sigma)
+            single = TwoLayerNet(x=problem.x, y=problem.y, frozen=frozen[0], sigma=spec.sigma)
             for i in range(spec.seeds):
                 reached = bool(traj.final_loss[i] < spec.tol)
                 found = jax.tree.map(lambda leaf, i=i: leaf[i], traj.final_params)
-                a, a_err = sharpness(single.unscaled_loss, found, num_matvecs=spec.matvecs) if reached else (np.nan, np.nan)
+                a, a_err = sharpness(single.loss, found, num_matvecs=spec.matvecs) if reached else (np.nan, np.nan)
                 s, s_err = (
                     non_uniformity(single.sample_loss, found, (single.x, single.y), num_matvecs=spec.matvecs)
                     if reached
@@ -92,7 +72,7 @@ class SGDMinima(Experiment):
                         "B": b,
                         "seed": i,
                         "reached": reached,
-                        "diverged": bool(traj.verdict[i] == 3),
+                        "diverged": bool(traj.verdict[i] == Verdict.DIVERGED),
                         "steps": int(traj.steps[i]),
                         "final_loss": float(traj.final_loss[i]),
                         "sharpness": a,

@@ -1,55 +1,40 @@
-"""Experiment ``sgd-stability`` (seed 004): where mini-batch SGD stops contracting E[theta^2].
+"""Experiment ``sgd-stability``: where mini-batch SGD stops contracting E[theta^2].
 
-A 1-D quadratic family f_i(theta) = a_i theta^2 / 2, i = 1..n (a_i log-normal with spread
-``spread``, normalised to mean 1). For every batch size B and sampling scheme, ``paths``
-independent SGD runs (one coordinate each of a single parameter vector, through
-:func:`gflab.simulate` and :class:`gflab.dynamics.SGD`) start at theta = 1 and run ``steps``
-steps (``epochs`` epochs for reshuffling); the growth of the mean of theta^2 per step, log(mean theta_K^2) / K, is measured on a
-grid of steps (common random numbers across the grid) and its zero crossing, refined once, is
-the measured boundary. Compared with :func:`gflab.theory.stability.sgd_critical_step`. The
-condition is on the second moment: just past it most single runs still converge, so the
-fraction of runs that blow up would not see it.
+The linear stability of SGD (Wu, Ma & E 2018, "How SGD selects the global minima in
+over-parameterized learning"; E, Ma, Wojtowytsch & Wu, "Towards a mathematical theory of
+machine learning"). A 1-D quadratic family f_i(theta) = a_i theta^2 / 2, i = 1..n_samples (a_i
+log-normal with spread ``spread``, normalised to mean 1). For every batch size B and sampling
+scheme, ``paths`` independent SGD runs per step size (one trajectory each, its own batch
+stream; an ensemble over (step size, run) with the step size per trajectory) start at
+theta = 1 and run K = ``steps`` steps (``epochs`` epochs for reshuffling). The growth of the
+mean of theta^2 per step, log(mean theta_K^2) / K, is measured on a grid of steps (common
+random numbers: run p draws the same batches at every step size) and its zero crossing,
+refined once, is the measured boundary. Compared with
+:func:`gflab.theory.stability.sgd_critical_step`. The condition is on the second moment: just
+past it most single runs still converge, so the fraction of runs that blow up would not see it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
 
 from gflab._jax import jax_module
+from gflab.dynamics import SGD
 from gflab.errors import BadInput
-from gflab.experiments.base import Experiment, Result, Spec
+from gflab.experiments.base import Experiment, Result
+from gflab.experiments.stability.specs import SGDStabilitySpec
 from gflab.problems.quadratic import QuadraticFamily
-from gflab.simulation import Stop, simulate
+from gflab.simulation import Save, Stop, simulate
 from gflab.theory import stability as theory
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
-SchemeName = Literal["with-replacement", "without-replacement", "reshuffling"]
-
-
-class SGDStabilitySpec(Spec):
-    n: int = Field(8, ge=2, le=12, description="samples of the quadratic family (reshuffling enumerates partitions)")
-    spread: float = Field(1.0, ge=0, le=3, description="log-normal spread of the curvatures a_i")
-    batch_sizes: list[int] = Field([1, 2, 4], min_length=1)
-    schemes: list[SchemeName] = Field(["with-replacement", "without-replacement", "reshuffling"], min_length=1)
-    paths: int = Field(50_000, ge=100, le=10_000_000)
-    steps: int = Field(2, ge=1, le=1000, description="SGD steps per run for the iid schemes")
-    epochs: int = Field(1, ge=1, le=100, description="epochs per run for reshuffling")
-    grid: int = Field(16, ge=4, le=1000)
-    seed: int = Field(0, ge=0)
-
-    @model_validator(mode="after")
-    def _check(self) -> SGDStabilitySpec:
-        for b in self.batch_sizes:
-            if b > self.n or ("reshuffling" in self.schemes and self.n % b):
-                raise BadInput("batch_sizes", f"each must be at most n = {self.n} and divide it for reshuffling (got {b})")
-        return self
+_SLOTS = 1 << 15  # runs of a few scalar steps each: large rounds keep the host's share small
 
 
 class SGDStability(Experiment):
@@ -57,7 +42,7 @@ class SGDStability(Experiment):
     spec_class = SGDStabilitySpec
 
     def run(self, spec: SGDStabilitySpec, *, progress: bool = False) -> Result:
-        a = np.exp(spec.spread * np.random.default_rng(spec.seed).normal(size=spec.n))
+        a = np.exp(spec.spread * np.random.default_rng(spec.seed).normal(size=spec.n_samples))
         a /= a.mean()
         rows = []
         for scheme in spec.schemes:
@@ -87,24 +72,25 @@ class SGDStability(Experiment):
 
     @staticmethod
     def _growth(spec: SGDStabilitySpec, a: np.ndarray, b: int, scheme: str, etas: np.ndarray) -> np.ndarray:
-        """Measured log(mean theta_K^2) / K at each step size (one SGD run of ``paths`` coordinates each)."""
-        from gflab.dynamics import SGD
-
+        """Measured log(mean theta_K^2) / K at each step size (``paths`` SGD runs each)."""
         # few steps: mean theta_K^2 is a mean of products of K random factors whose relative
-        # variance grows like (E X^2 / E X^2)^K, so long runs would be dominated by rare paths
-        steps = spec.epochs * (spec.n // b) if scheme == "reshuffling" else spec.steps
+        # variance grows like (E X^2 / (E X)^2)^K, so long runs would be dominated by rare paths
+        steps = spec.epochs * (spec.n_samples // b) if scheme == "reshuffling" else spec.steps
+        base = jax.random.key(spec.seed + 1)
+        streams = jax.vmap(lambda p: jax.random.key_data(jax.random.fold_in(base, p)))(jnp.arange(spec.paths))
         problem = QuadraticFamily(
             curvatures=jnp.asarray(a),
-            key=jnp.broadcast_to(jax.random.key_data(jax.random.key(spec.seed + 1)), (len(etas), 2)),
-            scale=jnp.asarray(etas),
-            paths=spec.paths,
+            key=jnp.tile(streams, (len(etas), 1)),  # run p has the same stream at every step size
             scheme=scheme,  # type: ignore[arg-type]
         )
+        eta = jnp.repeat(jnp.asarray(etas), spec.paths)
         traj = simulate(
-            problem, SGD(eta=1.0, batch_size=b, t1=float(steps)), jnp.ones(spec.paths),
-            over=lambda p: (p.key, p.scale), stop=Stop(bound=1e300),
+            problem, SGD(eta=eta, batch_size=b, t1=steps * eta), jnp.ones(()), over=lambda p: p.key,
+            dynamics_over=lambda d: (d.eta, d.t1), save=Save(observables={}), stop=Stop(bound=1e300),
+            slots=_SLOTS,
         )  # fmt: skip
-        return np.log(np.mean(np.asarray(traj.final_params) ** 2, axis=1)) / steps
+        theta2 = np.asarray(traj.final_params).reshape(len(etas), spec.paths) ** 2
+        return np.log(np.mean(theta2, axis=1)) / steps
 
     def _crossing(self, spec: SGDStabilitySpec, a: np.ndarray, b: int, scheme: str, etas: np.ndarray) -> tuple[float, float]:
         growth = self._growth(spec, a, b, scheme, etas)
@@ -119,9 +105,9 @@ def _figure(spec: SGDStabilitySpec, a: np.ndarray, table: pd.DataFrame) -> Any:
     from gflab.plots import figure
 
     fig, ax = figure(width=5.5, height=4.0)
-    bs = np.arange(1, spec.n + 1)
+    bs = np.arange(1, spec.n_samples + 1)
     for i, scheme in enumerate(spec.schemes):
-        valid = [b for b in bs if scheme != "reshuffling" or spec.n % b == 0]
+        valid = [b for b in bs if scheme != "reshuffling" or spec.n_samples % b == 0]
         ax.plot(
             valid, [theory.sgd_critical_step(a, int(b), scheme) for b in valid], "-", color=f"C{i}", label=f"{scheme}: formula"
         )
