@@ -20,6 +20,7 @@ def gflab_cmd(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
     return subprocess.run([sys.executable, "-m", "gflab.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
 
 
+@pytest.mark.slow
 def test_run_json_contract(tmp_path: Path) -> None:
     proc = gflab_cmd(
         "run",
@@ -73,15 +74,23 @@ def test_run_json_contract(tmp_path: Path) -> None:
         (["reproduce", "--all", "learnability.linear"], "--all"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(args: list[str], field: str, tmp_path: Path) -> None:
-    proc = gflab_cmd(*args, "--out", str(tmp_path))
-    assert proc.returncode == 2, (proc.returncode, proc.stderr)
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
+def test_bad_input_is_one_line_and_exit_2(
+    args: list[str], field: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In process (the refusal comes before any compute, so no run is started)."""
+    monkeypatch.setattr(sys, "argv", ["gflab", *args, "--out", str(tmp_path)])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2, err
+    assert list(tmp_path.glob("*-*")) == []  # nothing was run
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
     assert field in lines[0] and len(lines[0]) < 1200
-    assert "Traceback" not in proc.stderr
+    assert "Traceback" not in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["run", "learnability"], ["reproduce", "learnability.sin-curve", "--quick"]])
 def test_an_unwritable_out_is_refused_before_any_compute(command: list[str], tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("")
@@ -92,6 +101,7 @@ def test_an_unwritable_out_is_refused_before_any_compute(command: list[str], tmp
         assert "jax" not in proc.stderr.lower()
 
 
+@pytest.mark.slow
 def test_ctrl_c_says_interrupted_and_exits_130(tmp_path: Path) -> None:
     import signal
     import time
@@ -106,6 +116,7 @@ def test_ctrl_c_says_interrupted_and_exits_130(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []  # nothing half-written
 
 
+@pytest.mark.slow
 def test_describe_lists_every_parameter_with_its_claims() -> None:
     from gflab.experiments import CLAIMS, get_experiment
 
@@ -120,6 +131,7 @@ def test_describe_lists_every_parameter_with_its_claims() -> None:
         assert set(row["claims"]) == setting
 
 
+@pytest.mark.slow
 def test_runs_show_and_gc_read_the_store(tmp_path: Path) -> None:
     params = ["--set", "model=linear", "--set", "d=2", "--set", "n_targets=10", "--set", "n_show=0"]
     made = json.loads(gflab_cmd("run", "learnability", *params, "--out", str(tmp_path), "--json").stdout)
@@ -144,6 +156,7 @@ def test_version() -> None:
     assert proc.returncode == 0 and proc.stdout.strip() == f"gflab {__version__}"
 
 
+@pytest.mark.slow
 def test_malformed_spec_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("model = [unclosed\n")
@@ -152,6 +165,7 @@ def test_malformed_spec_file(tmp_path: Path) -> None:
     assert len(proc.stderr.strip().splitlines()) == 1 and "spec" in proc.stderr
 
 
+@pytest.mark.slow
 def test_sweep_spec_errors(tmp_path: Path) -> None:
     spec = tmp_path / "sweep.toml"
     spec.write_text('experiment = "learnability"\n[grid]\nseed = []\n')
@@ -159,6 +173,7 @@ def test_sweep_spec_errors(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "sweep.grid.seed" in proc.stderr
 
 
+@pytest.mark.slow
 def test_sweep_runs_every_point_and_resumes(tmp_path: Path) -> None:
     spec = tmp_path / "sweep.toml"
     spec.write_text(

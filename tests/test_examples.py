@@ -5,9 +5,12 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
 
+@pytest.mark.slow
 def test_sin_curve_example(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("sin_curve", EXAMPLES / "sin_curve.py")
     assert spec and spec.loader

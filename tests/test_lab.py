@@ -20,6 +20,7 @@ from gflab.store import Store
 SMALL = {"model": "trig", "d": 3, "W": 2, "n_targets": 40, "n_show": 2, "t1": 100.0}
 
 
+@pytest.mark.slow
 def test_run_directory_contents_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = lab.run("learnability", SMALL, out=str(tmp_path))
     run_dir = Path(first["run_dir"])
@@ -55,6 +56,7 @@ def test_run_directory_contents_and_cache(tmp_path: Path, monkeypatch: pytest.Mo
     assert again["run_dir"] == str(moved / run_dir.name) and again["metrics"] == first["metrics"]
 
 
+@pytest.mark.slow
 def test_same_spec_gives_identical_numbers(tmp_path: Path) -> None:
     a = lab.run("learnability", SMALL, out=str(tmp_path / "a"))
     b = lab.run("learnability", SMALL, out=str(tmp_path / "b"))
@@ -62,6 +64,7 @@ def test_same_spec_gives_identical_numbers(tmp_path: Path) -> None:
     assert a["claims"] == b["claims"]
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_publishes_nothing_and_next_run_recomputes(tmp_path: Path) -> None:
     params = json.dumps(SMALL | {"n_targets": 300_000, "n_show": 0})  # about a minute of compute
     code = f"from gflab import lab; lab.run('learnability', {params}, out={str(tmp_path)!r})"
@@ -75,6 +78,7 @@ def test_sigkill_mid_run_publishes_nothing_and_next_run_recomputes(tmp_path: Pat
     assert Path(summary["run_dir"]).is_dir()
 
 
+@pytest.mark.slow
 def test_half_written_folder_of_a_dead_run_is_ignored_and_cleaned(tmp_path: Path) -> None:
     store = Store(tmp_path)
     final = store.run_dir("learnability", learnability.LearnabilitySpec(**SMALL).model_dump(mode="json"))
@@ -89,6 +93,7 @@ def test_half_written_folder_of_a_dead_run_is_ignored_and_cleaned(tmp_path: Path
     assert os.path.basename(summary["run_dir"]).startswith("learnability-")
 
 
+@pytest.mark.slow
 def test_concurrent_identical_runs_compute_once_and_both_succeed(tmp_path: Path) -> None:
     code = f"from gflab import lab; print(lab.run('learnability', {SMALL!r}, out={str(tmp_path)!r})['run_dir'])"
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(3)]

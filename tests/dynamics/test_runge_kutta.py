@@ -20,6 +20,7 @@ def field(t: jax.Array, y: dict[str, jax.Array]) -> dict[str, jax.Array]:
     return {"a": -jnp.sin(y["a"]) * (1.0 + t) + y["b"][:2].sum(), "b": -(y["b"] ** 3) + jnp.cos(t) * y["a"].sum()}
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None)
 @given(
     solver=st.sampled_from(["tsit5", "dopri5", "dopri8", "bosh3"]),
@@ -48,6 +49,7 @@ def test_a_tableau_without_fsal_is_refused() -> None:
         explicit_rk_step(dfx.Heun.tableau, field, jnp.asarray(0.0), {}, {}, jnp.asarray(0.1))
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None)
 @given(rows=st.integers(1, 23), per_block=st.integers(1, 9), seed=st.integers(0, 2**31 - 1))
 def test_the_row_mapped_step_is_the_unrolled_step(rows: int, per_block: int, seed: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from gflab import SGD, GradientFlow, Save, simulate
 from gflab.problems.multi_index import (
@@ -27,6 +28,7 @@ def _warm_start() -> jnp.ndarray:
     return jnp.asarray(w / np.linalg.norm(w))
 
 
+@pytest.mark.slow
 def test_online_sgd_overlaps_converge_to_the_population_flow_as_the_batch_grows() -> None:
     save = Save(ts=tuple(np.linspace(0.0, 3.0, 7)), observables={"overlaps": overlaps})
     flow = simulate(SphereCorrelation(V, PHI), GradientFlow(rtol=1e-10, atol=1e-12, t1=3.0), _warm_start(), save=save)
@@ -45,6 +47,7 @@ def test_online_sgd_overlaps_converge_to_the_population_flow_as_the_batch_grows(
     assert errors[0] / errors[2] > 3
 
 
+@pytest.mark.slow
 def test_finite_sample_flow_approaches_the_population_flow() -> None:
     save = Save(ts=(0.0, 1.0, 2.0), observables={"overlaps": overlaps})
     dyn = GradientFlow(rtol=1e-8, atol=1e-10, t1=2.0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ STOP = Stop(tol=1e-6, gtol=1e-5)
 coordinate = st.floats(-1.0, 1.0, allow_nan=False)
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None)
 @given(targets=st.lists(st.tuples(coordinate, coordinate, coordinate), min_size=8, max_size=8), pick=st.integers(0, 7))
 def test_member_equals_single_run(targets: list[tuple[float, float, float]], pick: int) -> None:
