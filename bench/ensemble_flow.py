@@ -1,6 +1,6 @@
 """Benchmark: ensemble gradient flow, gflab against two scipy baselines, side by side.
 
-Problem: the zoo's random trig model (W = 2, d = 3, seed 0), N targets uniform in [-1, 1]^3,
+Problem: the zoo's random trig model (W = 2, d = 3, coefficients from seed 0), N targets uniform in [-1, 1]^3,
 w0 = 0, rtol 1e-6, atol 1e-8, t1 (default 100), stop rules tol = 1e-6 (learned) and
 gtol = 1e-5 (trapped). Baselines at the same tolerances:
   naive   one scipy solve_ivp (RK45) per target with terminal events for the stop rules,
@@ -41,9 +41,12 @@ TOL, GTOL, RTOL, ATOL = 1e-6, 1e-5, 1e-6, 1e-8
 
 
 def verdicts_from(loss: np.ndarray, gnorm: np.ndarray) -> np.ndarray:
-    v = np.full(loss.shape, 2)
-    v[gnorm < GTOL] = 1
-    v[loss < TOL] = 0
+    """gflab's verdict rules (:func:`gflab.measure.verdicts.classify`) on a scipy end state."""
+    from gflab.results import Verdict
+
+    v = np.full(loss.shape, Verdict.UNDECIDED)
+    v[gnorm < GTOL] = Verdict.TRAPPED
+    v[loss < TOL] = Verdict.LEARNED
     return v
 
 
@@ -123,8 +126,12 @@ def main() -> None:
     ]
     naive_s = time.perf_counter() - start
     naive_final = np.array([sol.y[:, -1] for sol in naive])
-    # A terminal event stops exactly on its threshold: its verdict is the event's.
-    fired = np.array([0 if sol.t_events[0].size else 1 if sol.t_events[1].size else -1 for sol in naive])
+    # A terminal event stops exactly on its threshold: its verdict is the event's (-1: none fired).
+    from gflab.results import Verdict
+
+    fired = np.array(
+        [Verdict.LEARNED if sol.t_events[0].size else Verdict.TRAPPED if sol.t_events[1].size else -1 for sol in naive]
+    )
     naive_rate = m / naive_s
     print(f"naive    {naive_rate:10.0f} traj/s  ({m} targets, {naive_s:.1f} s)")
 
@@ -149,8 +156,8 @@ def main() -> None:
     agree_stacked = np.mean(verdicts(stacked_final, targets) == traj.verdict)
     print(f"ratio vs naive   {gflab_rate / naive_rate:8.1f}x   (target >= 100x)   same verdict {agree_naive:.4%}")
     print(f"ratio vs stacked {gflab_rate / stacked_rate:8.1f}x   (target >= 4x)     same verdict {agree_stacked:.4%}")
-    counts = np.bincount(traj.verdict, minlength=4)
-    print(f"gflab verdicts: learned {counts[0]}, trapped {counts[1]}, undecided {counts[2]}, diverged {counts[3]}")
+    counts = np.bincount(traj.verdict, minlength=len(Verdict))
+    print("gflab verdicts: " + ", ".join(f"{v.label} {counts[v]}" for v in Verdict))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,31 @@
-"""The adiabatic path (lambda -> infinity, by continuation) against the two-timescale flow."""
+"""The adiabatic limit (lambda -> infinity, by continuation in u) through the front door:
+closed-form paths, its verdicts, and the two-timescale flow approaching it."""
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
-from gflab import GradientFlow, simulate
-from gflab.dynamics.adiabatic import nearest_point_path
-from gflab.problems.curves import CurveFit, custom
+from gflab import GradientFlow, Save, Stop, simulate
+from gflab.dynamics import AdiabaticLimit
+from gflab.dynamics.adiabatic import STALLED, envelope_rate, tangential_residual
+from gflab.errors import BadInput
+from gflab.problems.blends import rounded_ramp
+from gflab.problems.curves import CurveFit, CustomFamily, TwoTimescale, make_model
+from gflab.results import StopReason, Verdict
 
-TARGET = np.array([0.3, 0.8])
+
+def rising_line(u: jax.Array, sigma: jax.Array) -> jax.Array:
+    """Gamma_u = the horizontal line at height u: the nearest point to f is (f_0, u), at
+    distance |f_1 - u|, and the envelope rate is du/dt = f_1 - u."""
+    return jnp.stack([sigma, u])
+
+
+def arch(u: jax.Array, sigma: jax.Array) -> jax.Array:
+    """A horizontal line at height 0.4 sin(pi u): it rises until u = 1/2, then falls back."""
+    return jnp.stack([sigma, 0.4 * jnp.sin(jnp.pi * u)])
 
 
 def wave(u: jax.Array, sigma: jax.Array) -> jax.Array:
@@ -18,27 +33,72 @@ def wave(u: jax.Array, sigma: jax.Array) -> jax.Array:
     return jnp.stack([sigma, u * jnp.sin(3.0 * sigma)])
 
 
-def gap_to_the_path(lam: float) -> float:
-    """Run the flow of Phi(u, v) = wave(u, lam v); how far its final point is from the
-    adiabatic path's point at the same u."""
-    model = custom(lambda w: wave(w[0], lam * w[1]), W=2, d=2)
+def the_param(problem: CurveFit, params: jax.Array) -> jax.Array:
+    return params
+
+
+LINE, ARCH, WAVE = (CustomFamily(gamma=g, n_out=2) for g in (rising_line, arch, wave))
+
+
+def test_the_rising_line_follows_its_closed_form_on_the_grid_of_numpy_arange() -> None:
+    """f = (0.3, 0.5) from u0 = 0.2: sigma = f_0 at every u, du/dt = f_1 - u, learned at
+    u = 1/2 (a grid point of du = 1/100). du is batchable: with f = (0, 5) (never reached)
+    each trajectory steps on np.arange(u0, t1, du) and ends at t1, the grid point within du/2
+    of t1 replaced by t1."""
+    dus = np.array([0.01, 0.1, 0.03, 0.007])
+    targets = np.array([[0.3, 0.5]] + [[0.0, 5.0]] * 3)
+    ts = np.array([0.3, 0.4, 0.5])
     traj = simulate(
-        CurveFit(model=model, target=jnp.asarray(TARGET)), GradientFlow(rtol=1e-9, atol=1e-11, t1=3.0), jnp.asarray([0.1, 0.0])
+        CurveFit(model=LINE, target=jnp.asarray(targets)),
+        AdiabaticLimit(du=jnp.asarray(dus), t1=1.0),
+        jnp.array([0.2, 0.9]),
+        over=lambda p: p.target,
+        dynamics_over=lambda d: d.du,
+        save=Save(ts=ts, observables={"rate": envelope_rate, "tangential": tangential_residual, "w": the_param}),
+        stop=Stop(tol=1e-20, gtol=STALLED),
     )
-    u_end, v_end = np.asarray(traj.final_params)
-    assert u_end > 0.5  # u moved a good way, and the nearest point with it
-    path = nearest_point_path(wave, jnp.asarray(TARGET), jnp.asarray(0.0), jnp.linspace(0.1, u_end, 400))
-    assert np.all(np.abs(np.asarray(path["tangential"])) < 1e-7)  # on the branch at every u
-    assert np.all(np.asarray(path["rate"]) > 0)
-    return float(np.max(np.abs(np.asarray(path["point"][-1]) - np.asarray(wave(u_end, lam * v_end)))))
+    w = traj.observations["w"]
+    np.testing.assert_allclose(w[0, :, 0], ts, rtol=1e-12)  # time is u
+    sigma_expected = np.broadcast_to(targets[:, :1], (4, 3))  # the nearest point's sigma is f_0
+    np.testing.assert_allclose(w[:, :, 1], sigma_expected, atol=1e-12)
+    np.testing.assert_allclose(traj.observations["rate"], targets[:, 1:] - w[:, :, 0], atol=1e-12)
+    np.testing.assert_allclose(traj.observations["tangential"], 0.0, atol=1e-13)
+    np.testing.assert_array_equal(traj.verdict, [Verdict.LEARNED] + [Verdict.UNDECIDED] * 3)
+    assert traj.t_final[0] == pytest.approx(0.5, abs=1e-12) and traj.steps[0] == 30
+    expected = [np.sum(np.arange(0.2, 1.0, du) < 1.0 - du / 2) for du in dus[1:]]  # grid points before the last
+    np.testing.assert_array_equal(traj.steps[1:], expected)
+    np.testing.assert_array_equal(traj.t_final[1:], 1.0)
+    np.testing.assert_allclose(traj.final_grad_norm[1:], 4.0, rtol=1e-12)  # du/dt = f_1 - u at u = 1
 
 
-def test_the_flow_approaches_the_path_like_one_over_lambda_squared() -> None:
-    """Tikhonov: the fast variable lags its branch by O(1/lambda^2). Measured here: 8.7e-5
-    at lambda = 10, 9.7e-6 at 30 (and 8.7e-7 at 100)."""
-    coarse, fine = gap_to_the_path(10.0), gap_to_the_path(30.0)
-    assert fine < 3e-5
-    assert 6.0 < coarse / fine < 12.0  # lambda^2 ratio: 9
+def test_verdicts_trapped_where_u_stalls_learned_undecided_and_diverged() -> None:
+    """The arch rises to 0.4 at u = 1/2 and falls back. f = (0, 0.5): du/dt = 0 at u = 1/2
+    with the target 0.1 above, trapped there; stopped at t1 = 0.4 before that, still rising:
+    undecided; f = (0, 0.2) is met at u = 1/6: learned; f = (0, 50) has a loss beyond the
+    bound: diverged."""
+    targets = np.array([[0.0, 0.5], [0.0, 0.5], [0.0, 0.2], [0.0, 50.0]])
+    traj = simulate(
+        CurveFit(model=ARCH, target=jnp.asarray(targets)),
+        AdiabaticLimit(du=1e-3, t1=jnp.array([1.0, 0.4, 1.0, 1.0])),
+        jnp.array([0.0, 0.0]),
+        over=lambda p: p.target,
+        dynamics_over=lambda d: d.t1,
+        stop=Stop(tol=1e-6, gtol=STALLED, bound=100.0),
+    )
+    np.testing.assert_array_equal(traj.verdict, [Verdict.TRAPPED, Verdict.UNDECIDED, Verdict.LEARNED, Verdict.DIVERGED])
+    np.testing.assert_array_equal(
+        traj.reason, [StopReason.GRAD_BELOW_GTOL, StopReason.REACHED_T1, StopReason.LOSS_BELOW_TOL, StopReason.DIVERGED]
+    )
+    np.testing.assert_allclose(traj.t_final[:3], [0.5, 0.4, 1 / 6], atol=2e-3)
+    distance = np.sqrt(2 * traj.final_loss[:2])
+    np.testing.assert_allclose(distance, [0.1, 0.5 - 0.4 * np.sin(0.4 * np.pi)], atol=1e-5)
+
+
+def test_the_adiabatic_limit_refuses_a_problem_that_is_not_a_curve_family() -> None:
+    problem = CurveFit(model=make_model("trig", d=3, W=2), target=jnp.zeros(3))
+    with pytest.raises(BadInput) as info:
+        simulate(problem, AdiabaticLimit(), jnp.zeros(2))
+    assert info.value.field == "problem"
 
 
 def test_the_path_crosses_a_nearly_flat_stretch_behind_a_sharp_corner() -> None:
@@ -47,13 +107,51 @@ def test_the_path_crosses_a_nearly_flat_stretch_behind_a_sharp_corner() -> None:
     0.05, then on. From inside the corner d keeps falling towards the target beyond the
     stretch, but Newton's quadratic model (curvature r . bend ~ 1e14 >> speed^2) puts the
     minimum an ulp away; the path must still reach the target."""
-    from gflab.problems.blends import rounded_ramp
 
     def braking(u: jax.Array, sigma: jax.Array) -> jax.Array:
         slowed = (1.0 - 1e-3) * (0.05 - 1e-15) * rounded_ramp(sigma - 0.5, 0.05, 1e-15)
         return jnp.stack([sigma - slowed, jnp.zeros_like(sigma)])
 
-    for ulps in (1, 4, 9):  # starts inside the corner
-        start = jnp.asarray(0.5 + ulps * 1.1e-16)
-        path = nearest_point_path(braking, jnp.asarray([0.6, 0.0]), start, jnp.asarray([0.0, 1e-3]))
-        np.testing.assert_allclose(np.asarray(path["distance"]), 0.0, atol=1e-12)
+    starts = 0.5 + np.array([1, 4, 9]) * 1.1e-16  # inside the corner
+    traj = simulate(
+        CurveFit(model=CustomFamily(gamma=braking, n_out=2), target=jnp.array([0.6, 0.0])),
+        AdiabaticLimit(du=1e-3, t1=1e-3),
+        jnp.asarray(np.stack([np.zeros(3), starts], axis=1)),
+        y0_batched=True,
+    )
+    np.testing.assert_allclose(np.sqrt(2 * traj.final_loss), 0.0, atol=1e-12)
+
+
+TARGET = np.array([0.3, 0.8])
+
+
+def gap_to_the_path(lam: float) -> float:
+    """Run the flow of Phi(u, v) = wave(u, lam v); how far its final point is from the
+    adiabatic path's point at the same u."""
+    traj = simulate(
+        CurveFit(model=TwoTimescale(family=WAVE, sigma0=0.0, lam=lam), target=jnp.asarray(TARGET)),
+        GradientFlow(rtol=1e-9, atol=1e-11, t1=3.0),
+        jnp.asarray([0.1, 0.0]),
+    )
+    u_end, v_end = np.asarray(traj.final_params)
+    assert u_end > 0.5  # u moved a good way, and the nearest point with it
+    limit = simulate(
+        CurveFit(model=WAVE, target=jnp.asarray(TARGET)),
+        AdiabaticLimit(du=(u_end - 0.1) / 399, t1=float(u_end)),
+        jnp.asarray([0.1, 0.0]),
+        save=Save(ts=np.linspace(0.1, u_end, 40), observables={"rate": envelope_rate, "tangential": tangential_residual}),
+        stop=Stop(gtol=STALLED),
+    )
+    assert np.all(np.abs(limit.observations["tangential"]) < 1e-7)  # on the branch at every u
+    assert np.all(limit.observations["rate"] > 0) and limit.reason == StopReason.REACHED_T1
+    on_the_path = wave(*jnp.asarray(limit.final_params))
+    return float(np.max(np.abs(np.asarray(on_the_path) - np.asarray(wave(u_end, lam * v_end)))))
+
+
+@pytest.mark.slow
+def test_the_flow_approaches_the_path_like_one_over_lambda_squared() -> None:
+    """Tikhonov: the fast variable lags its branch by O(1/lambda^2). Measured: 8.7e-5 at
+    lambda = 10, 9.7e-6 at 30 (and 8.7e-7 at 100)."""
+    coarse, fine = gap_to_the_path(10.0), gap_to_the_path(30.0)
+    assert fine < 3e-5
+    assert 6.0 < coarse / fine < 12.0  # lambda^2 ratio: 9

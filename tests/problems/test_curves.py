@@ -52,6 +52,7 @@ def test_impossible_models_name_the_field(name: str, d: int, W: int | None, fiel
     assert info.value.field == field
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(
     name=st.sampled_from(["trig", "poly", "sin-curve"]),
@@ -72,6 +73,17 @@ def test_gradient_matches_finite_differences(name: str, w: list[float], f: list[
     assert np.isfinite(grad).all()
 
 
+@pytest.mark.parametrize(("name", "d", "W"), ZOO)
+def test_closed_form_jacobians_match_autodiff(name: str, d: int, W: int | None) -> None:
+    """At one point per model: the hand-written Jacobians (fastmath.sincos) against jacfwd."""
+    model = make_model(name, d=d, W=W, seed=4)
+    w0 = jnp.linspace(-1.3, 0.7, model.W)
+    value, jacobian = jax.jit(lambda w: model.value_and_jacobian(w))(w0)
+    np.testing.assert_allclose(value, model(w0), rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(jacobian, jax.jit(lambda w: jax.jacfwd(model)(w))(w0), rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(
     zoo=st.sampled_from(ZOO),

@@ -1,26 +1,39 @@
-"""The adiabatic (lambda -> infinity) limit of a two-timescale gradient flow, by continuation.
+"""The adiabatic (lambda -> infinity) limit of a two-timescale gradient flow, as a dynamics.
 
-For a model Phi(u, v) = Gamma(u, sigma_0 + lambda v) and L = 1/2 |Phi - f|^2, the flow
-du/dt = -dL/du, dv/dt = -dL/dv is lambda^2 faster in v. As lambda -> infinity (Tikhonov),
-sigma sits at a local minimum of d(sigma) = |Gamma(u, sigma) - f| and moves with it, while
-u moves at the envelope rate du/dt = -(Gamma - f) . dGamma/du (seed 000, the argument of
-Theorem 6). u never turns back while that rate is positive, so the slow path is the branch
-of nearest points followed in u; time only reparametrises it. Where the rate would vanish
-with d > 0 the flow stalls at a spurious minimum (reported).
+For a family of curves Gamma_u and the model Phi(u, v) = Gamma(u, sigma_0 + lambda v), the
+flow of L = 1/2 |Phi - f|^2 is lambda^2 faster in v than in u. As lambda -> infinity
+(Tikhonov), sigma sits at a local minimum of d(sigma) = |Gamma(u, sigma) - f| and moves with
+it, while u moves at the envelope rate
+
+    du/dt = -(Gamma - f) . dGamma/du                                    (*)
+
+(Yarotsky 2024, "Learnability of high-dimensional targets by two-parameter models and
+gradient flow", the argument of Theorem 6). u never turns back while (*) is positive, so
+the slow path is the branch of nearest points followed in u, and time only reparametrises
+it: :class:`AdiabaticLimit` takes t = u. Where (*) would vanish with d > 0 the flow stalls
+at a spurious minimum: trapped.
 
 Why by hand (no ODE solver): the branch is followed on a grid of u by descent steps on
-d(sigma)^2 from the previous point (see ``_relax``). Integrating the full flow in t is stiff
-for the hierarchical model (level n holds ~(2m)^-n of the sigma interval; issue-5 notes).
-Each step moves Gamma by at most ~``cap`` in target space and is accepted only if it lowers
-d, so the iterate slides downhill and cannot hop over a barrier into a neighbouring basin,
-as the fast flow could not either.
+d(sigma)^2 from the previous point (:func:`relax`). Integrating the full flow in t is
+stiff for the hierarchical model (level n holds ~(2m)^-n of the sigma interval). Each step
+moves Gamma by at most ~``cap`` in target space and is accepted only if it lowers d, so the
+iterate slides downhill and cannot hop over a barrier into a neighbouring basin, as the
+fast flow could not either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import equinox as eqx
+import numpy as np
 
 from gflab._jax import jax_module
+from gflab.dynamics.base import AbstractDynamics
+from gflab.errors import BadInput
+from gflab.problems.base import AbstractProblem
+from gflab.problems.curves import AbstractCurveFamily, CurveFit
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
@@ -28,10 +41,17 @@ import jax.numpy as jnp  # noqa: E402
 
 Curve = Callable[[jax.Array, jax.Array], jax.Array]
 HALVINGS = 20  # the Gauss-Newton step is tried at 1, 1/4, ..., 4^-19 of its length
+START_ITERATIONS = 4  # at the first u, sigma relaxes uncapped for this many times ``iterations``
+FINAL_ITERATIONS = 16  # at t1 the deformation stops and sigma relaxes for this many times ``iterations``
+UNCAPPED = 1e300  # a cap that never binds (the first relaxation may jump to its basin's minimum)
+TINY_SPEED2 = 1e-300  # floor of |dGamma/dsigma|^2 (a tooth's tip has speed 0)
+#: The ``gtol`` that reads exactly the stalls: the grad norm reported is du/dt = 0 once u
+#: stalls, and any positive speed, however small, keeps u moving in the limit.
+STALLED = float(np.finfo(np.float64).tiny)
 
 
-def _relax(
-    curve: Curve, target: jax.Array, u: jax.Array, sigma: jax.Array, iterations: int, cap: float, xtol: float
+def relax(
+    curve: Curve, target: jax.Array, u: jax.Array, sigma: jax.Array, iterations: jax.Array | int, cap: float, xtol: float
 ) -> jax.Array:
     """Up to ``iterations`` descent steps on d(sigma)^2 / 2 at fixed u; stops once the
     tangential residual |(Gamma - f) . t| is at most ``xtol`` (stationary) or a step moves
@@ -50,7 +70,7 @@ def _relax(
         one = jnp.ones_like(s)
         (point, speed), (_, bend) = jax.jvp(lambda q: jax.jvp(lambda p: curve(u, p), (q,), (one,)), (s,), (one,))
         r = point - target
-        speed2 = jnp.maximum(speed @ speed, 1e-300)
+        speed2 = jnp.maximum(speed @ speed, TINY_SPEED2)
         slope, curvature = r @ speed, speed2 + r @ bend  # L_sigma, L_sigma_sigma
         limit = cap / jnp.sqrt(speed2)
         newton_step = jnp.clip(slope / jnp.maximum(curvature, speed2), -limit, limit)
@@ -99,42 +119,118 @@ def _relax(
     return sigma
 
 
-def nearest_point_path(
-    curve: Curve,
-    target: jax.Array,
-    sigma_start: jax.Array,
-    us: jax.Array,
-    *,
-    iterations: int = 32,
-    cap: float = 1e-3,
-    xtol: float = 1e-13,
-) -> dict[str, jax.Array]:
-    """The slow path for one target: at every u of the grid ``us`` (increasing), the nearest
-    point followed from the previous one. ``sigma_start`` is relaxed (uncapped) at us[0].
+def _family(problem: AbstractProblem) -> tuple[Curve, jax.Array]:
+    """The curve Gamma(u, sigma) and the target f of a :class:`CurveFit` of a curve family."""
+    if not (isinstance(problem, CurveFit) and isinstance(problem.model, AbstractCurveFamily)):
+        raise BadInput(
+            "problem", f"AdiabaticLimit moves a CurveFit of a curve family (AbstractCurveFamily); got {type(problem).__name__}"
+        )
+    return problem.model.curve, problem.target
 
-    At the last u, v relaxes completely (16 x ``iterations``). Returns per grid point:
-    ``sigma``, ``point`` Gamma(u, sigma), ``distance`` |Gamma - f|, ``tangential`` (Gamma - f) . t (unit tangent t; 0 on the branch), ``rate`` du/dt =
-    -(Gamma - f) . dGamma/du (u stalls where it is <= 0 with the distance > 0).
+
+def envelope_rate(problem: CurveFit, params: jax.Array) -> jax.Array:
+    """Observable: du/dt = -(Gamma - f) . dGamma/du at w = (u, sigma), the slow variable's
+    rate (*) in the limit; u stalls where it is <= 0 with the target not reached."""
+    curve, target = _family(problem)
+    u, sigma = params[0], params[1]
+    point, drift = jax.jvp(lambda v: curve(v, sigma), (u,), (jnp.ones_like(u),))
+    return -((point - target) @ drift)
+
+
+def tangential_residual(problem: CurveFit, params: jax.Array) -> jax.Array:
+    """Observable: (Gamma - f) . t with t the unit tangent dGamma/dsigma / |dGamma/dsigma|;
+    0 on the branch of nearest points."""
+    curve, target = _family(problem)
+    u, sigma = params[0], params[1]
+    point, speed = jax.jvp(lambda s: curve(u, s), (sigma,), (jnp.ones_like(sigma),))
+    return ((point - target) @ speed) / jnp.sqrt(speed @ speed)
+
+
+class AdiabaticState(NamedTuple):
+    """Parameters ``y = (u, sigma)`` at time ``t = u``, ``k`` continuation steps after the
+    first u, ``start``."""
+
+    y: jax.Array
+    t: jax.Array
+    k: jax.Array
+    start: jax.Array
+
+
+class AdiabaticLimit(AbstractDynamics):
+    """The lambda -> infinity limit of gradient flow on Phi(u, v) = Gamma(u, sigma_0 + lambda v).
+
+    Runs on a :class:`~gflab.problems.curves.CurveFit` whose model is a curve family
+    (:class:`~gflab.problems.curves.AbstractCurveFamily`, parameters w = (u, sigma)), from
+    y0 = (u_0, sigma_start). Time is u. ``init`` relaxes sigma at u_0 (``START_ITERATIONS``
+    x ``iterations`` uncapped descent steps, then ``iterations`` capped ones); each ``step``
+    moves u to the next point of the grid u_k = u_0 + k h, h = (u_0 + du) - u_0 (the step
+    ``numpy.arange`` takes: the grid is ``np.arange(u_0, t1, du)``, to an ulp where XLA fuses
+    the multiply-add) and relaxes sigma
+    there from the previous point (``iterations`` capped steps). The grid point within du/2
+    of ``t1`` is replaced by t1, where the deformation stops and sigma relaxes completely
+    (``FINAL_ITERATIONS`` x ``iterations``).
+
+    Stop rules and verdicts read ``(L, du/dt)`` (:meth:`loss_and_grad_norm`): learned where
+    L < tol, trapped where u stalls (``Stop(gtol=STALLED)``), undecided at t1. A target that
+    the curve sweeps through is met between two grid points, at a distance up to
+    du |dGamma/du| / 2: learned needs tol above its square over 2.
+
+    Example:
+        A horizontal line rising with u meets the target f = (0.3, 0.5) at u = 1/2:
+
+        >>> import jax.numpy as jnp
+        >>> from gflab import simulate, Stop
+        >>> from gflab.dynamics import AdiabaticLimit
+        >>> from gflab.dynamics.adiabatic import STALLED
+        >>> from gflab.problems.curves import CurveFit, CustomFamily
+        >>> line = CustomFamily(gamma=lambda u, s: jnp.stack([s, u]), n_out=2)
+        >>> traj = simulate(
+        ...     CurveFit(model=line, target=jnp.array([0.3, 0.5])),
+        ...     AdiabaticLimit(du=0.01, t1=1.0),
+        ...     jnp.array([0.0, 0.0]),
+        ...     stop=Stop(tol=1e-12, gtol=STALLED),
+        ... )
+        >>> str(traj.verdict_names), round(float(traj.t_final), 6), round(float(traj.final_params[1]), 6)
+        ('learned', 0.5, 0.3)
     """
-    sigma0 = _relax(curve, target, us[0], jnp.asarray(sigma_start, dtype=jnp.float64), 4 * iterations, 1e300, xtol)
 
-    def observe(u: jax.Array, sigma: jax.Array) -> dict[str, jax.Array]:
-        point, speed = jax.jvp(lambda s: curve(u, s), (sigma,), (jnp.ones_like(sigma),))
-        drift = jax.jvp(lambda v: curve(v, sigma), (u,), (jnp.ones_like(u),))[1]
+    du: float | jax.Array = 1e-3
+    t1: float | jax.Array = 1.0
+    iterations: int = eqx.field(static=True, default=32)
+    cap: float = eqx.field(static=True, default=1e-3)
+    xtol: float = eqx.field(static=True, default=1e-13)
+    max_steps: int = eqx.field(static=True, default=10_000_000)
+
+    def init(self, problem: AbstractProblem, y0: Any) -> AdiabaticState:
+        curve, target = _family(problem)
+        y0 = jnp.asarray(y0, dtype=jnp.float64)
+        u = y0[0]
+        sigma = relax(curve, target, u, y0[1], START_ITERATIONS * self.iterations, UNCAPPED, self.xtol)
+        sigma = relax(curve, target, u, sigma, self.iterations, self.cap, self.xtol)
+        return AdiabaticState(y=jnp.stack([u, sigma]), t=u, k=jnp.zeros((), jnp.int64), start=u)
+
+    def step(
+        self, problem: AbstractProblem, state: AdiabaticState, t_limit: jax.Array
+    ) -> tuple[AdiabaticState, jax.Array, jax.Array]:
+        curve, target = _family(problem)
+        k = state.k + 1
+        h = (state.start + self.du) - state.start
+        u = state.start + k * h
+        last = u >= self.t1 - self.save_slack()
+        u = jnp.where(last, self.t1, u)
+        iterations = jnp.where(last, FINAL_ITERATIONS * self.iterations, self.iterations)
+        sigma = relax(curve, target, u, state.y[1], iterations, self.cap, self.xtol)
+        return AdiabaticState(y=jnp.stack([u, sigma]), t=u, k=k, start=state.start), jnp.array(True), jnp.array(False)
+
+    def loss_and_grad_norm(self, problem: AbstractProblem, state: AdiabaticState) -> tuple[jax.Array, jax.Array]:
+        """``(L, du/dt)``: the loss 1/2 |Gamma - f|^2 and the slow variable's speed
+        max(0, (*)), 0 once u stalls. It stands for |grad L| in stop rules and verdicts: on
+        the branch dL/dsigma = 0, and |dL/du| is that rate while u moves."""
+        curve, target = _family(problem)
+        u, sigma = state.y[0], state.y[1]
+        point, drift = jax.jvp(lambda v: curve(v, sigma), (u,), (jnp.ones_like(u),))
         r = point - target
-        return {
-            "sigma": sigma,
-            "point": point,
-            "distance": jnp.sqrt(r @ r),
-            "tangential": (r @ speed) / jnp.sqrt(speed @ speed),
-            "rate": -(r @ drift),
-        }
+        return 0.5 * jnp.sum(r**2), jnp.maximum(-(r @ drift), 0.0)
 
-    def advance(sigma: jax.Array, u: jax.Array) -> tuple[jax.Array, dict[str, jax.Array]]:
-        sigma = _relax(curve, target, u, sigma, iterations, cap, xtol)
-        return sigma, observe(u, sigma)
-
-    sigma, path = jax.lax.scan(advance, sigma0, us[:-1])
-    # At the last u the deformation stops and v relaxes completely (the flow's t -> infinity).
-    last = observe(us[-1], _relax(curve, target, us[-1], sigma, 16 * iterations, cap, xtol))
-    return jax.tree.map(lambda head, tail: jnp.concatenate([head, tail[None]]), path, last)
+    def save_slack(self) -> float | jax.Array:
+        return 0.5 * self.du

@@ -1,9 +1,15 @@
-"""Curve and surface models Phi: R^W -> R^d fitted to a target f (Yarotsky 2024, seed 000).
+"""Curve and surface models Phi: R^W -> R^d fitted to a target f (Yarotsky 2024, "Learnability
+of high-dimensional targets by two-parameter models and gradient flow").
 
 The problem is L_f(w) = 1/2 |Phi(w) - f|^2 under gradient flow dw/dt = -grad L_f(w) from a
 fixed w0. A target is *learned* when Phi(w(t)) -> f. With W < d the image of Phi has measure
 zero, so elementary models learn almost no target; ``linear`` (W = d) is the control where
 everything is learned.
+
+Families of curves Gamma_u (:class:`AbstractCurveFamily`) are the two-parameter models of
+two timescales: as a model of w = (u, sigma) they are what the adiabatic limit
+(:class:`gflab.dynamics.AdiabaticLimit`) moves; :class:`TwoTimescale` makes them the model
+Phi(u, v) = Gamma(u, sigma_0 + lambda v) that gradient flow moves at finite lambda.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ from __future__ import annotations
 import abc
 import math
 from collections.abc import Callable
-from typing import Literal, get_args
 
 import equinox as eqx
 import numpy as np
@@ -20,14 +25,11 @@ from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.fastmath import sincos
 from gflab.problems.base import AbstractProblem
+from gflab.theory.learnability import check_dims
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
-
-ModelName = Literal["sin-curve", "linear", "trig", "poly"]
-MODEL_NAMES: tuple[str, ...] = get_args(ModelName)
-FREE_W_MODELS: tuple[str, ...] = ("trig", "poly")  # W is a parameter; sin-curve has W = 1, linear W = d
 
 
 class AbstractCurveModel(eqx.Module):
@@ -175,6 +177,64 @@ def custom(fn: Callable[[jax.Array], jax.Array], W: int, d: int) -> CustomModel:
     return CustomModel(fn=fn, n_params=int(W), n_out=int(d))
 
 
+class AbstractCurveFamily(AbstractCurveModel):
+    """A family of curves Gamma_u: sigma -> Gamma(u, sigma) in R^d, as the model of the two
+    parameters w = (u, sigma): Phi(w) = Gamma(u, sigma), W = 2.
+
+    u is the slow variable that deforms the curve, sigma the curve's own parameter. Under
+    :class:`gflab.dynamics.AdiabaticLimit` sigma sits at the nearest point of Gamma_u to the
+    target while u advances; :class:`TwoTimescale` gives the same family to gradient flow.
+    """
+
+    @property
+    def W(self) -> int:  # noqa: N802
+        return 2
+
+    @abc.abstractmethod
+    def curve(self, u: jax.Array, sigma: jax.Array) -> jax.Array:
+        """Gamma(u, sigma), shape (d,)."""
+
+    def __call__(self, w: jax.Array) -> jax.Array:
+        return self.curve(w[0], w[1])
+
+
+class CustomFamily(AbstractCurveFamily):
+    """Any user family ``gamma(u, sigma) -> R^d`` given from Python (JAX-traceable)."""
+
+    gamma: Callable[[jax.Array, jax.Array], jax.Array] = eqx.field(static=True)
+    n_out: int = eqx.field(static=True)
+
+    @property
+    def d(self) -> int:
+        return self.n_out
+
+    def curve(self, u: jax.Array, sigma: jax.Array) -> jax.Array:
+        return jnp.asarray(self.gamma(u, sigma)).reshape(self.n_out)
+
+
+class TwoTimescale(AbstractCurveModel):
+    """Phi(u, v) = Gamma(u, sigma_0 + lambda v): a curve family with a fast variable v, W = 2.
+
+    Gradient flow on 1/2 |Phi - f|^2 moves sigma lambda^2 times faster than u; as lambda ->
+    infinity it becomes the adiabatic limit of ``family`` (Tikhonov: the gap is O(1/lambda^2)).
+    """
+
+    family: AbstractCurveFamily
+    sigma0: float
+    lam: float
+
+    @property
+    def W(self) -> int:  # noqa: N802
+        return 2
+
+    @property
+    def d(self) -> int:
+        return self.family.d
+
+    def __call__(self, w: jax.Array) -> jax.Array:
+        return self.family.curve(w[0], self.sigma0 + self.lam * w[1])
+
+
 class CurveFit(AbstractProblem):
     """L_f(w) = 1/2 |Phi(w) - f|^2 for a model Phi and a target f (batched in ensembles)."""
 
@@ -213,23 +273,6 @@ def _primes(count: int) -> list[int]:
 def sin_curve_frequencies(d: int) -> np.ndarray:
     """(1, sqrt 2, sqrt 3, sqrt 5, ...): rationally independent, so the curve is dense."""
     return np.array([1.0] + [math.sqrt(p) for p in _primes(d - 1)])
-
-
-def default_W(name: str, d: int) -> int:  # noqa: N802
-    """The number of parameters a zoo model has when the spec does not say."""
-    return {"sin-curve": 1, "linear": d}.get(name, max(1, min(2, d - 1)))
-
-
-def check_dims(name: str, d: int, W: int | None) -> int:
-    """The model's W for target dimension d; :class:`BadInput` if (name, W, d) is impossible."""
-    if name not in MODEL_NAMES:
-        raise BadInput("model", f"unknown model {name!r}; accepted: {', '.join(MODEL_NAMES)}")
-    W = default_W(name, d) if W is None else W
-    if name == "sin-curve" and (W != 1 or d < 2):
-        raise BadInput("W, d", f"sin-curve has W = 1 and needs d >= 2 (got W={W}, d={d})")
-    if name == "linear" and W != d:
-        raise BadInput("W", f"linear has W = d = {d} (got {W})")
-    return W
 
 
 def make_model(name: str, d: int, W: int | None = None, seed: int = 0, terms: int = 3, degree: int = 3) -> AbstractCurveModel:

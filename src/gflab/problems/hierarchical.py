@@ -1,14 +1,17 @@
 """A two-parameter model Phi(u, v) in R^d whose gradient flow learns almost every target
-(Yarotsky 2024, seed 000, Theorem 6; the construction of its Figures 2 and 3, made finite).
+(Yarotsky 2024, "Learnability of high-dimensional targets by two-parameter models and
+gradient flow", Theorem 6; the construction of its Figures 2 and 3, made finite).
 
 The level curves Gamma_u = Phi(u, .) are deformed stage by stage as u grows; v is fast
-(Phi(u, v) = Gamma(u, lambda v)), so along a gradient-flow trajectory Phi(w(t)) stays at the
-point of Gamma_u nearest to the target f, and by the envelope theorem u moves with
-du/dt = -d/du (1/2 dist(f, Gamma_u)^2): u advances exactly while every deformation brings
-that nearest point strictly closer to f.
+(Phi(u, v) = Gamma(u, sigma_0 + lambda v)), so along a gradient-flow trajectory Phi(w(t))
+stays at the point of Gamma_u nearest to the target f, and by the envelope theorem u moves
+with du/dt = -d/du (1/2 dist(f, Gamma_u)^2): u advances exactly while every deformation
+brings that nearest point strictly closer to f. :class:`Hierarchical` is the family Gamma
+(parameters (u, sigma), what :class:`gflab.dynamics.AdiabaticLimit` moves);
+``Hierarchical.two_timescale()`` is the model Phi(u, v) for the flow at finite lambda.
 
 **Boxes.** Targets live in [0, 1]^d. Stage 0 does not split: the root curve is a line
-along x_0 lying mu_root below the box in every other coordinate. Stage n >= 1 splits
+along x_0 lying MU_ROOT below the box in every other coordinate. Stage n >= 1 splits
 coordinate x_n into ``m`` children with gaps between them (their total measure per split is
 phi, so the fat Cantor set of non-gap targets has measure (1 - phi)^(N-1) >= 1 - eps).
 
@@ -32,20 +35,18 @@ width plus the tooth offset: the resolution delta_N.
 (u, sigma) (tested), its blends C^2 (quintic smoothsteps, corners whose slope follows a
 cubic smoothstep, lead-in/out speeds joining with zero acceleration). Its speed
 |dGamma/dsigma| vanishes only on a level's future flanks before their teeth grow (vertical,
-lesson ii); the parent's spreading slides the nearest point across them while they slope by
-(1 - g) of the ramp (g the tooth's growth), slowly near g = 1. Lessons measured (issue 5
-notes): (i) each level's sigma share: a tooth region (the next level's room) is only
-rho ~ eps/(2m) of its unit's length but gets SHARE of its parameter interval (``Level.units``
-warps pos by a C^2 zeta), so a level costs a factor ~2m of sigma, not ~2m/eps; at uniform
-speed d = 5's deepest level held ~1e-18 of sigma, below float64's resolution;
-(ii) flanks are vertical (x_c flat along them) -- a flank tilted by omega/T shifts the
-nearest point along it by (offset in x_c) x tilt, enough to land a target in the wrong
-child, so the corners where x_c stops and restarts lie in the next level's leads, outside
-the box (corners over 10% of the flank lost 2.5% of targets at x_n near 0, 1); (iii) a
-tooth's flank is exactly the next level's segment (tooth profile and ramp compensate), and
-each level's offsets vanish with zero slope at its box's ends.
-
-Status (adiabatic limit, 10^4 uniform targets): within delta_N 99.19% at d = 3, 98.93% at d = 5, all outside the gaps.
+see ii); the parent's spreading slides the nearest point across them while they slope by
+(1 - g) of the ramp (g the tooth's growth), slowly near g = 1. Three design choices, each
+forced by a failure of the simpler one: (i) each level's sigma share: a tooth region (the
+next level's room) is only rho ~ eps/(2m) of its unit's length but gets SHARE of its
+parameter interval (``Level.units`` warps pos by a C^2 zeta), so a level costs a factor ~2m
+of sigma, not ~2m/eps; at uniform speed d = 5's deepest level would hold ~1e-18 of sigma,
+below float64's resolution; (ii) flanks are vertical (x_c flat along them) -- a flank
+tilted by omega/T shifts the nearest point along it by (offset in x_c) x tilt, enough to
+land a target in the wrong child, so the corners where x_c stops and restarts lie in the
+next level's leads, outside the box; (iii) a tooth's flank is exactly the next level's
+segment (tooth profile and ramp compensate), and each level's offsets vanish with zero
+slope at its box's ends.
 """
 
 from __future__ import annotations
@@ -56,23 +57,40 @@ import equinox as eqx
 import numpy as np
 
 from gflab._jax import jax_module
-from gflab.errors import BadInput
 from gflab.problems.blends import lead, rounded_ramp, smoothstep
-from gflab.problems.curves import AbstractCurveModel
+from gflab.problems.curves import AbstractCurveFamily, TwoTimescale
+from gflab.theory.learnability import check_stages
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
-# Fixed shape constants (fractions of a level's parameter interval, or of a unit).
+# Shape of a level's parameter interval (fractions of it, or of one unit of it).
 LEAD = 0.02  # lead-in and lead-out: each this fraction of a box's interval
 THETA = 0.05  # the tip sits at this fraction of the tooth region; the flank is the rest
 SHARE = 0.5  # a tooth region's share of its unit's parameter interval (the next level's room)
-MAX_D = 5  # deepest level ~1e-9 of sigma at d = 5 (m = 200); each level more costs ~2m more, towards ulps
+ROUNDING = 0.25  # a rounded ramp's corners: this fraction of its length (or of a tooth region)
+
+# Geometry in target units.
 MU_ROOT = 3.0  # distance of the root curve below the box in x_1..x_{d-1}
 MU_0 = 0.1  # offset of the root tooth below the box in x_0
 TOP = 0.05  # how far the last teeth reach above the box
-LAMBDA = 100.0  # time-scale separation: Phi(u, v) = Gamma(u, sigma_0 + LAMBDA v)
+ROOT_LEAD = 0.1  # x_0 length of the root segment's lead-in and lead-out
+ROOT_REACH = 1.2  # x_0 length of the root's one unit beyond its tooth offset: the box and 0.2 past it
+ROOT_TOOTH = MU_0 / 4  # x_0 extent of the root's tooth region
+LEVEL_LEAD_IN = 0.05  # x_c length of a split level's lead-in, above the box
+TOOTH_REGION = 0.9  # a split level's tooth region: this fraction of the tooth offset tau
+WATERSHED = 0.25  # the ramp's lowest point: this fraction into the gap beyond the child
+DRIFT = 0.5  # final drift H_n towards the child: this fraction of the tooth offset tau
+ROOT_RAMP = MU_ROOT / 2  # stage 0's gathering amplitude A_0 (in x_1)
+SPLIT_RAMP = 0.5  # gathering amplitude A_n of the stages n >= 1 (in x_{n+1})
+X0_RAMP = MU_0 / 4  # gathering amplitude of a stage whose tooth direction is x_0 (n = d - 1)
+
+# When each stage acts, in u (stage n on [n, n + 1]).
+GATHERING = 0.5  # gathering on [n, n + GATHERING]
+SPREADING = 0.45  # spreading on [n + SPREADING, n + 1]; the drift from n + SPREADING to N
+
+LAMBDA = 100.0  # time-scale separation of ``Hierarchical.two_timescale``: Phi(u, v) = Gamma(u, sigma_0 + LAMBDA v)
 
 
 @dataclass(frozen=True)
@@ -143,7 +161,7 @@ class Level:
         x = jnp.clip((s - LEAD) / self.unit, 0.0, float(self.m))
         i = jnp.minimum(jnp.floor(x), self.m - 1)
         r = x - i
-        zeta = self.alpha * r + (1.0 - self.alpha) * rounded_ramp(r - SHARE, 1.0 - SHARE, 0.25 * (1.0 - SHARE))
+        zeta = self.alpha * r + (1.0 - self.alpha) * rounded_ramp(r - SHARE, 1.0 - SHARE, ROUNDING * (1.0 - SHARE))
         return i, r, i + zeta
 
     @property
@@ -174,7 +192,7 @@ class Level:
         lost = flank - corner
         flatten = lost * rounded_ramp(q - THETA * self.tooth_width, flank, corner)
         back = lost * rounded_ramp(
-            q - self.tooth_width, self.spacing - self.tooth_width, 0.25 * (self.spacing - self.tooth_width)
+            q - self.tooth_width, self.spacing - self.tooth_width, ROUNDING * (self.spacing - self.tooth_width)
         )
         inside = (s > LEAD) & (s < 1.0 - LEAD)
         return self.pos(s) + jnp.where(inside, back - flatten, 0.0)
@@ -186,9 +204,9 @@ class Level:
         q = p - self.tip
         i = jnp.clip(jnp.floor(q / self.spacing), 0, self.m - 1)
         xi = q - i * self.spacing
-        down = 1.0 - rounded_ramp(xi, self.valley, self.tooth_width / 4)
-        up = jnp.where(i < self.m - 1, rounded_ramp(xi - self.valley, rise_len, rise_len / 4), 0.0)
-        first = rounded_ramp(p, self.tip, self.tip / 4)
+        down = 1.0 - rounded_ramp(xi, self.valley, ROUNDING * self.tooth_width)
+        up = jnp.where(i < self.m - 1, rounded_ramp(xi - self.valley, rise_len, ROUNDING * rise_len), 0.0)
+        first = rounded_ramp(p, self.tip, ROUNDING * self.tip)
         return jnp.where(q < 0, first, jnp.where(xi < self.valley, down, up))
 
     def tooth_coordinates(self, s: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
@@ -228,19 +246,19 @@ class Level:
 
 @dataclass(frozen=True)
 class Schedule:
-    """When each stage acts: gathering on [n, n + 1/2], spreading on [n + 0.45, n + 1],
-    drift from n + 0.45 until u = N, where everything stops."""
+    """When each stage n acts: gathering on [n, n + GATHERING], spreading on
+    [n + SPREADING, n + 1], drift from n + SPREADING until u = N, where everything stops."""
 
     n_stages: int
 
     def ramp(self, n: int, u: jax.Array) -> jax.Array:
-        return smoothstep((u - n) / 0.5)
+        return smoothstep((u - n) / GATHERING)
 
     def tooth(self, n: int, u: jax.Array) -> jax.Array:
-        return smoothstep((u - n - 0.45) / 0.55)
+        return smoothstep((u - n - SPREADING) / (1.0 - SPREADING))
 
     def drift(self, n: int, u: jax.Array) -> jax.Array:
-        return smoothstep((u - n - 0.45) / (self.n_stages - n - 0.45))
+        return smoothstep((u - n - SPREADING) / (self.n_stages - n - SPREADING))
 
 
 def _floor(k: int) -> float:
@@ -265,19 +283,29 @@ def design(d: int, n_stages: int, m: int, eps: float) -> tuple[Level, ...]:
     for n in range(n_stages):
         k = (n + 1) % d
         if n == 0:  # one child, the whole box; the tooth MU_0 below it, watershed beyond it
-            count, shape = 1, dict(orient=1.0, spacing=1.2 + MU_0, width=1.0, offset=MU_0, tooth_width=MU_0 / 4, lead_in=0.1)
-            shape["start"] = -MU_0 - 0.1 - THETA * MU_0 / 4  # the tip at x_0 = -MU_0
-            shape["lead_out"] = 0.1
+            count, shape = (
+                1,
+                dict(orient=1.0, spacing=ROOT_REACH + MU_0, width=1.0, offset=MU_0, tooth_width=ROOT_TOOTH, lead_in=ROOT_LEAD),
+            )
+            shape["start"] = -MU_0 - ROOT_LEAD - THETA * ROOT_TOOTH  # the tip at x_0 = -MU_0
+            shape["lead_out"] = ROOT_LEAD
         else:
             count, shape = (
                 m,
-                dict(orient=-1.0, spacing=width + gap, width=width, offset=gap / 2, tooth_width=0.9 * gap / 2, lead_in=0.05),
+                dict(
+                    orient=-1.0,
+                    spacing=width + gap,
+                    width=width,
+                    offset=gap / 2,
+                    tooth_width=TOOTH_REGION * gap / 2,
+                    lead_in=LEVEL_LEAD_IN,
+                ),
             )
-            shape["start"] = 1.0 + gap / 2 + 0.05 + THETA * 0.9 * gap / 2  # first tip tau above the box
+            shape["start"] = 1.0 + gap / 2 + LEVEL_LEAD_IN + THETA * TOOTH_REGION * gap / 2  # first tip tau above the box
             shape["lead_out"] = 0.0  # set below, once the parent's foot is known
-        # watershed: a quarter into the gap beyond the child (root: 0.075 beyond the box)
-        valley = shape["offset"] + shape["width"] + (shape["spacing"] - shape["width"]) / 4
-        ramp = MU_0 / 4 if k == 0 else (MU_ROOT / 2 if n == 0 else 0.5)
+        # the watershed, WATERSHED into the gap beyond the child (root: 0.075 beyond the box)
+        valley = shape["offset"] + shape["width"] + WATERSHED * (shape["spacing"] - shape["width"])
+        ramp = X0_RAMP if k == 0 else (ROOT_RAMP if n == 0 else SPLIT_RAMP)
         levels.append(
             Level(
                 c=n,
@@ -288,7 +316,7 @@ def design(d: int, n_stages: int, m: int, eps: float) -> tuple[Level, ...]:
                 floor=_floor(k),
                 ramp=ramp,
                 height=0.0,
-                drift=shape["offset"] / 2,
+                drift=DRIFT * shape["offset"],
                 **shape,
             )
         )
@@ -324,20 +352,17 @@ def resolution(levels: tuple[Level, ...], d: int) -> float:
     return float(np.sqrt(np.sum(errors**2)))
 
 
-class Hierarchical(AbstractCurveModel):
-    """Phi(u, v) = Gamma(u, sigma_0 + LAMBDA v): the hierarchical model, W = 2.
+class Hierarchical(AbstractCurveFamily):
+    """The hierarchical family Gamma(u, sigma) in R^d, parameters w = (u, sigma).
 
     ``levels`` come from :func:`design`; u runs from 0 to N (stage n acts on [n, n + 1]),
-    v = 0 puts the nearest point of the straight root curve at x_0 = 1/2.
+    ``sigma0`` is where the straight root curve passes x_0 = 1/2 (the paths' start).
+    ``two_timescale()`` is the model Phi(u, v) = Gamma(u, sigma0 + lambda v) for gradient flow.
     """
 
     levels: tuple[Level, ...] = eqx.field(static=True)
     n_out: int = eqx.field(static=True)
     sigma0: float = eqx.field(static=True)
-
-    @property
-    def W(self) -> int:  # noqa: N802
-        return 2
 
     @property
     def d(self) -> int:
@@ -347,8 +372,10 @@ class Hierarchical(AbstractCurveModel):
     def n_stages(self) -> int:
         return len(self.levels)
 
-    def __call__(self, w: jax.Array) -> jax.Array:
-        return self.curve(w[0], self.sigma0 + LAMBDA * w[1])
+    def two_timescale(self, lam: float = LAMBDA) -> TwoTimescale:
+        """Phi(u, v) = Gamma(u, sigma0 + lam v): the model whose gradient flow this family is
+        the lambda -> infinity limit of."""
+        return TwoTimescale(family=self, sigma0=self.sigma0, lam=lam)
 
     def curve(self, u: jax.Array, sigma: jax.Array) -> jax.Array:
         """Gamma(u, sigma) for sigma in [0, 1] (constant beyond)."""
@@ -381,12 +408,6 @@ class Hierarchical(AbstractCurveModel):
         return jnp.stack(x, axis=-1)
 
 
-def check_stages(n_stages: int | None, d: int) -> None:
-    """:class:`BadInput` unless 1 <= N <= d: stage n splits coordinate x_n, each once."""
-    if n_stages is not None and not 1 <= n_stages <= d:
-        raise BadInput("n_stages", f"stage n splits x_n once, so 1 <= n_stages <= d = {d} (got {n_stages})")
-
-
 def hierarchical(d: int, n_stages: int | None = None, m: int = 150, eps: float = 0.05) -> Hierarchical:
     """The model for targets in [0, 1]^d with N stages (default d) and m children per split."""
     check_stages(n_stages, d)
@@ -394,7 +415,7 @@ def hierarchical(d: int, n_stages: int | None = None, m: int = 150, eps: float =
     levels = design(d, n_stages, m, eps)
     root = levels[0]
     lo, hi = 0.0, 1.0
-    for _ in range(100):  # sigma_0: where the root curve passes x_0 = 1/2
+    for _ in range(100):  # sigma_0 by bisection (100 halvings: below float64 resolution): where the root curve passes x_0 = 1/2
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if root.start + float(root.pos(jnp.asarray(mid))) < 0.5 else (lo, mid)
     return Hierarchical(levels=levels, n_out=d, sigma0=0.5 * (lo + hi))

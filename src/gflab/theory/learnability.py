@@ -1,5 +1,5 @@
 """Predictions of Yarotsky (2024), "Learnability of high-dimensional targets by two-parameter
-models and gradient flow" (seed 000).
+models and gradient flow", and the names and parameter counts of its model zoo.
 
 - Corollary 10: for an elementary model Phi: R^W -> R^d with W < d (trigonometric sums,
   polynomials, the sin-curve), gradient flow learns only a Lebesgue-null set of targets.
@@ -9,11 +9,31 @@ models and gradient flow" (seed 000).
 - Theorem 4: if W < d, every subset of targets homeomorphic to the W-sphere contains a
   non-learnable target (the limit map cannot be continuous on the sphere and equal to the
   identity there, by a Borsuk-Ulam-type argument).
+- Theorem 6: a two-parameter model exists (built stage by stage; one stage per coordinate)
+  that learns all targets of [0, 1]^d but a set of measure at most eps.
+
+No JAX: the experiments' specs validate against these names and counts without importing it.
 """
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
+from gflab.errors import BadInput
+
 PAPER = "Yarotsky 2024, Learnability of high-dimensional targets by two-parameter models and gradient flow"
+
+ModelName = Literal["sin-curve", "linear", "trig", "poly"]
+MODEL_NAMES: tuple[str, ...] = get_args(ModelName)
+FREE_W_MODELS: tuple[str, ...] = ("trig", "poly")  # W is a parameter; sin-curve has W = 1, linear W = d
+
+#: The deepest dimension of Theorem 6's model as built here: level n holds ~(2m)^-n of the
+#: curve's parameter interval, ~1e-9 at d = 5 (m = 200); each further level costs ~2m more,
+#: towards float64's resolution.
+HIERARCHICAL_MAX_D = 5
+#: Where the adiabatic paths of Theorem 6's model start: at u = 0 every stage's schedule is
+#: flat (du/dt = 0, a stall), by u = 0.05 stage 0's gathering is under way.
+HIERARCHICAL_U_START = 0.05
 
 
 def learned_fraction(model: str, W: int, d: int) -> float:
@@ -28,3 +48,26 @@ def learned_fraction(model: str, W: int, d: int) -> float:
 def sphere_has_nonlearnable_target(W: int, d: int) -> bool:
     """Theorem 4: a W-sphere of targets contains a non-learnable one whenever W < d."""
     return W < d
+
+
+def default_W(name: str, d: int) -> int:  # noqa: N802
+    """The number of parameters a zoo model has when the spec does not say."""
+    return {"sin-curve": 1, "linear": d}.get(name, max(1, min(2, d - 1)))
+
+
+def check_dims(name: str, d: int, W: int | None) -> int:
+    """The model's W for target dimension d; :class:`BadInput` if (name, W, d) is impossible."""
+    if name not in MODEL_NAMES:
+        raise BadInput("model", f"unknown model {name!r}; accepted: {', '.join(MODEL_NAMES)}")
+    W = default_W(name, d) if W is None else W
+    if name == "sin-curve" and (W != 1 or d < 2):
+        raise BadInput("W, d", f"sin-curve has W = 1 and needs d >= 2 (got W={W}, d={d})")
+    if name == "linear" and W != d:
+        raise BadInput("W", f"linear has W = d = {d} (got {W})")
+    return W
+
+
+def check_stages(n_stages: int | None, d: int) -> None:
+    """:class:`BadInput` unless 1 <= N <= d: stage n of Theorem 6's model splits x_n, each once."""
+    if n_stages is not None and not 1 <= n_stages <= d:
+        raise BadInput("n_stages", f"stage n splits x_n once, so 1 <= n_stages <= d = {d} (got {n_stages})")

@@ -1,65 +1,33 @@
-"""Gradient flow (or GD) of a zoo curve model to many targets: the spec, the vmapped run, and
-the model's image for pictures; shared by the seed-000 experiments."""
+"""Gradient flow (or GD) of a zoo curve model to many targets: the dynamics and stop rules of
+a :class:`~gflab.experiments.learnability.specs.CurveFlowSpec`, the ensemble run, and the
+model's image for pictures; shared by the experiments of Yarotsky (2024)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 import numpy as np
-from pydantic import Field, model_validator
 
 from gflab._jax import jax_module
-from gflab.errors import BadInput
-from gflab.experiments.base import Spec
-from gflab.problems.curves import FREE_W_MODELS, AbstractCurveModel, CurveFit, make_model
+from gflab.dynamics import GradientDescent, GradientFlow
+from gflab.experiments.learnability.specs import CurveFlowSpec
+from gflab.problems.curves import AbstractCurveModel, CurveFit, make_model
 from gflab.simulation import Save, Stop, Trajectory, simulate
+from gflab.theory.learnability import FREE_W_MODELS
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 
-class CurveFlowSpec(Spec):
-    """Parameters shared by the curve-model experiments."""
+def flow_dynamics(spec: CurveFlowSpec) -> GradientFlow | GradientDescent:
+    """Gradient flow at the spec's rtol/atol, or GD with step eta, to t1."""
+    if spec.dynamics == "gd":
+        return GradientDescent(eta=spec.eta, t1=spec.t1)
+    return GradientFlow(rtol=spec.rtol, atol=spec.atol, t1=spec.t1)
 
-    d: int = Field(2, ge=1, le=64, description="target dimension")
-    W: int | None = Field(None, ge=1, le=16, description="parameters of trig/poly (default min(2, d-1))")
-    terms: int = Field(3, ge=1, le=64, description="sines per output of the trig model")
-    degree: int = Field(3, ge=1, le=6, description="total degree of the poly model")
-    w0: float = Field(0.0, description="every parameter starts at w0")
-    dynamics: Literal["flow", "gd", "adiabatic"] = Field(
-        "flow", description="adiabatic: the lambda -> infinity limit of a two-timescale model (model=hierarchical, its default)"
-    )
-    eta: float = Field(0.1, gt=0, description="GD step (dynamics=gd)")
-    t1: float = Field(1e4, gt=0, description="final time")
-    tol: float = Field(1e-6, gt=0, description="learned: loss below tol")
-    gtol: float = Field(1e-5, gt=0, description="trapped: |grad| below gtol with loss above tol")
-    rtol: float = Field(1e-6, gt=0, lt=1)
-    atol: float = Field(1e-8, gt=0)
-    bound: float = Field(1e6, gt=0, description="diverged: |w|, loss or |grad| beyond bound")
-    seed: int = Field(0, ge=0, description="model coefficients and targets")
 
-    @model_validator(mode="after")
-    def _dynamics_fit_the_model(self) -> CurveFlowSpec:
-        two_timescale = getattr(self, "model", None) == "hierarchical"
-        if two_timescale != (self.dynamics == "adiabatic"):
-            why = (
-                "the hierarchical model runs in its adiabatic limit (its finite-lambda flow is stiff: level n holds ~(2m)^-n of sigma)"
-                if two_timescale
-                else "a zoo model has no fast variable to take the adiabatic limit of"
-            )
-            raise BadInput("dynamics", f"{why}; accepted: {'adiabatic' if two_timescale else 'flow, gd'}")
-        return self
-
-    def dynamics_object(self) -> Any:
-        from gflab.dynamics import GradientDescent, GradientFlow
-
-        if self.dynamics == "gd":
-            return GradientDescent(eta=self.eta, t1=self.t1)
-        return GradientFlow(rtol=self.rtol, atol=self.atol, t1=self.t1)
-
-    def stop(self) -> Stop:
-        return Stop(tol=self.tol, gtol=self.gtol, bound=self.bound)
+def flow_stop(spec: CurveFlowSpec) -> Stop:
+    """Learned below tol, trapped below gtol, diverged beyond bound."""
+    return Stop(tol=spec.tol, gtol=spec.gtol, bound=spec.bound)
 
 
 def build_model(spec: CurveFlowSpec, name: str) -> AbstractCurveModel:
@@ -81,11 +49,11 @@ def fit_targets(
     problem = CurveFit(model=model, target=jnp.asarray(targets))
     return simulate(
         problem,
-        spec.dynamics_object(),
+        flow_dynamics(spec),
         jnp.full((model.W,), spec.w0),
         over=lambda p: p.target,
         save=save,
-        stop=spec.stop(),
+        stop=flow_stop(spec),
         progress=progress,
         description=label,
     )

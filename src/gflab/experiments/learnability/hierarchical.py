@@ -1,15 +1,16 @@
-"""Experiment ``hierarchical`` (seed 000, Theorem 6): the two-parameter model that learns
+"""Experiment ``hierarchical`` (Yarotsky 2024, "Learnability of high-dimensional targets by
+two-parameter models and gradient flow", Theorem 6): the two-parameter model that learns
 almost every target, measured in the adiabatic limit.
 
-For N targets f uniform in [0, 1]^d, follow the nearest point of Gamma_u to f as u runs
-over the stages (:func:`gflab.dynamics.adiabatic.nearest_point_path`: the lambda -> infinity
-limit of gradient flow on Phi(u, v) = Gamma(u, sigma_0 + lambda v)). Verdicts: ``learned``
-(final distance below the level-N resolution delta_N, u never stalled), ``trapped`` (u stalls:
-du/dt <= 0 away from the target, a spurious minimum), ``undecided`` (the branch ends farther
-than delta_N: it was carried into a wrong child), ``diverged`` (non-finite). Each failure
-is attributed to the first stage that did not do its job: stage n gathers its split
-coordinate x_n to the tooth of the target's child (n >= 1) and lands the tooth direction
-x_{n+1 mod d} on the target.
+For N targets f uniform in [0, 1]^d, follow the nearest point of Gamma_u to f as u runs over
+the stages: :class:`gflab.dynamics.AdiabaticLimit` (the lambda -> infinity limit of gradient
+flow on Phi(u, v) = Gamma(u, sigma_0 + lambda v)) through :func:`gflab.simulate`. Verdicts:
+``learned`` (the distance falls below the level-N resolution delta_N), ``trapped`` (u stalls:
+du/dt <= 0 away from the target, a spurious minimum), ``undecided`` (the path ends farther
+than delta_N: it was carried into a wrong child), ``diverged`` (non-finite). Each failure is
+attributed to the first stage that did not do its job: stage n gathers its split coordinate
+x_n to the tooth of the target's child (n >= 1) and lands the tooth direction x_{n+1 mod d}
+on the target.
 
 Per stage N = 1..n_stages the run also reports delta_N of the first N levels and the fraction
 of targets within it at the end of stage N (``by_stage``, figure ``stages``: Theorem 6's
@@ -29,69 +30,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
 
 from gflab._jax import jax_module
-from gflab.console import progress_bar
-from gflab.dynamics.adiabatic import nearest_point_path
+from gflab.dynamics import AdiabaticLimit
+from gflab.dynamics.adiabatic import STALLED
 from gflab.errors import BadInput
-from gflab.experiments.base import Experiment, Result, Spec
-from gflab.experiments.learnability.curve_fits import CurveFlowSpec, build_model, fit_targets
+from gflab.experiments.base import Experiment, Result
+from gflab.experiments.learnability.curve_fits import build_model, fit_targets
+from gflab.experiments.learnability.specs import GAP_OVERSAMPLING, CurveFlowSpec, HierarchicalSpec
 from gflab.experiments.learnability.sphere_obstruction import sphere_points
 from gflab.measure.verdicts import proportion, verdict_fractions
-from gflab.problems.curves import ModelName, check_dims
-from gflab.problems.hierarchical import MAX_D, Hierarchical, Level, check_stages, hierarchical, resolution
+from gflab.problems.curves import CurveFit, output
+from gflab.problems.hierarchical import Hierarchical, Level, hierarchical, resolution
 from gflab.results import VERDICT_NAMES, Verdict
+from gflab.simulation import Save, Stop, simulate
+from gflab.theory.learnability import HIERARCHICAL_U_START as U_START
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
+STAGE_END = 0.99  # stage n's work is checked at u = n + STAGE_END (its gathering and spreading are done)
 LANDED = 1e-5  # a stage lands its coordinate on the target to this accuracy
+GATHERED = 2.0  # a stage gathered x_n to its child's tooth: within this many times the tooth's drift H_n
 Lift = Callable[[np.ndarray], np.ndarray]  # a segment's own parameter -> the root sigma
-
-
-GAP_OVERSAMPLING = 200  # candidates per kept target when only gap targets are kept (gaps hold ~5%)
-MAX_GAP_TARGETS = 20_000  # bounds the candidates' memory (4e6 x d floats)
-
-
-class HierarchicalSpec(Spec):
-    d: int = Field(3, ge=2, le=MAX_D, description="target dimension")
-    n_stages: int | None = Field(None, ge=1, le=MAX_D, description="stages N <= d (default d)")
-    m: int = Field(150, ge=2, le=1000, description="children per split")
-    eps: float = Field(0.05, gt=0, lt=1, description="design eps: total gap measure")
-    n_targets: int = Field(10_000, ge=1, le=1_000_000)
-    targets: Literal["box", "sphere"] = Field(
-        "box", description="uniform in [0, 1]^d, or a Fibonacci lattice on the 2-sphere of radius `radius` about the box's centre"
-    )
-    radius: float = Field(0.3, gt=0, le=0.5, description="radius of the sphere of targets (targets = sphere)")
-    in_gaps: bool = Field(False, description="keep only targets in the design's gaps (a search for the non-learned ones)")
-    du: float = Field(1e-3, gt=0, le=0.05, description="continuation step in u")
-    iterations: int = Field(32, ge=1, le=256, description="Newton steps per u step")
-    chunk: int = Field(256, ge=1, le=100_000, description="targets per compiled batch (bounds memory)")
-    zoo: tuple[ModelName, ...] = Field(
-        (),
-        description="zoo models (default W for d) run by gradient flow on the same targets, learned at the same accuracy delta_N",
-    )
-    picture: bool = Field(False, description="draw the level curves of a coarse (m = 4) model, like the seed's Figs. 2-3")
-    seed: int = Field(0, ge=0)
-
-    @model_validator(mode="after")
-    def _sphere_fits(self) -> HierarchicalSpec:
-        check_stages(self.n_stages, self.d)
-        if self.targets == "sphere" and self.d < 3:
-            raise BadInput("targets", f"a 2-sphere of targets needs d >= 3 (got d = {self.d}); accepted for d = 2: box")
-        for name in self.zoo:
-            check_dims(name, self.d, None)
-        if self.in_gaps and self.n_targets > MAX_GAP_TARGETS:
-            raise BadInput(
-                "n_targets", f"at most {MAX_GAP_TARGETS} with in_gaps (each is searched among {GAP_OVERSAMPLING} candidates)"
-            )
-        return self
 
 
 def in_gaps(model: Hierarchical, targets: np.ndarray) -> np.ndarray:
@@ -118,68 +84,72 @@ def draw_targets(spec: HierarchicalSpec, model: Hierarchical) -> np.ndarray:
 
 def first_failed_stage(model: Hierarchical, targets: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Per target, the first stage n whose gathering (x_n to its child's tooth, n >= 1) or
-    landing (x_{n+1 mod d} on f) did not hold at u = n + 0.99; -1 when every stage did.
-    ``points``: (targets, N, d), the path's point at u = n + 0.99."""
+    landing (x_{n+1 mod d} on f) did not hold at u = n + STAGE_END; -1 when every stage did.
+    ``points``: (targets, N, d), the path's point at u = n + STAGE_END."""
     failed = np.full(len(targets), -1)
     for n, level in reversed(list(enumerate(model.levels))):
         ok = np.abs(points[:, n, level.k] - targets[:, level.k]) < LANDED
         if n >= 1:
-            ok &= np.abs(points[:, n, level.c] - level.tooth_of(targets[:, level.c])) < 2 * level.drift
+            ok &= np.abs(points[:, n, level.c] - level.tooth_of(targets[:, level.c])) < GATHERED * level.drift
         failed = np.where(~ok, n, failed)
     return failed
 
 
 @dataclass
 class Followed:
-    """The adiabatic paths of a batch of targets: final ``distance`` |Phi - f|, ``verdict``
-    code (learned within delta_N, trapped, undecided, diverged), and ``points`` (targets, N, d):
-    the path's point at u = n + 0.99, the end of each stage."""
+    """The adiabatic paths of a batch of targets: ``distance`` |Gamma - f| and ``u_stop``
+    where each path stopped (the distance fell below delta_N, u stalled, or the last u),
+    the :class:`~gflab.results.Verdict` code, and ``points`` (targets, stages, d): the
+    path's point at u = n + STAGE_END, the end of each stage (after a stop, the stop's)."""
 
     distance: np.ndarray
+    u_stop: np.ndarray
     verdict: np.ndarray
     points: np.ndarray
+
+
+def final_u(t1: float, du: float) -> float:
+    """The last point of the grid ``np.arange(U_START, t1, du)``: a run over u in [U_START,
+    t1) ends there. Never at u = N itself: there every schedule ends with du/dt = 0, which
+    would read as a stall for every target not learned."""
+    return float(np.arange(U_START, t1, du)[-1])
 
 
 def follow_targets(
     model: Hierarchical,
     targets: np.ndarray,
     *,
+    t1: float | None = None,
     du: float = 1e-3,
     iterations: int = 32,
-    chunk: int = 256,
+    slots: int = 256,
+    bound: float = Stop().bound,
+    stage_points: bool = True,
     progress: bool = False,
     label: str = "hierarchical: targets",
 ) -> Followed:
-    """The nearest-point path of every target over u in [0.05, N), compiled once and run
-    ``chunk`` targets at a time (bounds memory); verdicts against delta_N."""
+    """The adiabatic path of every target over u in [U_START, t1) (default t1 = N), run by
+    :func:`simulate` with :class:`AdiabaticLimit`: learned below delta_N (loss below
+    delta_N^2 / 2), trapped where u stalls, diverged beyond ``bound``. With
+    ``stage_points`` the point at the end of every stage before t1 is recorded. du and t1
+    are arrays (one compiled program for all their values)."""
     delta = resolution(model.levels, model.d)
-    us = np.arange(0.05, model.n_stages, du)
-    checkpoints = np.searchsorted(us, np.arange(model.n_stages) + 0.99)
-    path = jax.jit(
-        jax.vmap(lambda f: nearest_point_path(model.curve, f, jnp.asarray(model.sigma0), jnp.asarray(us), iterations=iterations))
+    last = final_u(model.n_stages if t1 is None else t1, du)
+    stage_ends = [n + STAGE_END for n in range(model.n_stages) if n + STAGE_END <= last] if stage_points else []
+    traj = simulate(
+        CurveFit(model=model, target=jnp.asarray(targets)),
+        AdiabaticLimit(du=jnp.asarray(du), t1=jnp.asarray(last), iterations=iterations),
+        jnp.asarray([U_START, model.sigma0]),
+        over=lambda p: p.target,
+        save=Save(ts=stage_ends, observables={"output": output}),
+        stop=Stop(tol=delta**2 / 2, gtol=STALLED, bound=bound),
+        slots=slots,
+        progress=progress,
+        description=label,
     )
-    n = len(targets)
-    distance = np.empty(n)
-    stalled = np.empty(n, bool)
-    points = np.empty((n, model.n_stages, model.d))
-    with progress_bar(label, n, enabled=progress) as advance:
-        for start in range(0, n, chunk):
-            rows = slice(start, min(start + chunk, n))
-            batch = targets[rows]
-            padded = np.concatenate([batch, np.repeat(batch[-1:], chunk - len(batch), 0)])  # one compiled shape
-            out = jax.tree.map(np.asarray, path(jnp.asarray(padded)))
-            count = len(batch)
-            distance[rows] = out["distance"][:count, -1]
-            stalled[rows] = np.any((out["rate"][:count] <= 0) & (out["distance"][:count] > delta), axis=1)
-            points[rows] = out["point"][:count][:, checkpoints]
-            if advance is not None:
-                advance(count)
-    verdict = np.where(
-        ~np.isfinite(distance),
-        Verdict.DIVERGED,
-        np.where(stalled, Verdict.TRAPPED, np.where(distance < delta, Verdict.LEARNED, Verdict.UNDECIDED)),
+    return Followed(
+        distance=np.sqrt(2.0 * traj.final_loss), u_stop=traj.t_final, verdict=traj.verdict, points=traj.observations["output"]
     )
-    return Followed(distance=distance, verdict=verdict, points=points)
 
 
 def zoo_at_resolution(names: tuple[str, ...], targets: np.ndarray, delta: float, seed: int, progress: bool) -> dict[str, Any]:
@@ -202,9 +172,10 @@ class HierarchicalExperiment(Experiment):
         model = hierarchical(spec.d, spec.n_stages, m=spec.m, eps=spec.eps)
         delta = resolution(model.levels, spec.d)
         targets = draw_targets(spec, model)
-        followed = follow_targets(model, targets, du=spec.du, iterations=spec.iterations, chunk=spec.chunk, progress=progress)
+        followed = follow_targets(model, targets, du=spec.du, iterations=spec.iterations, slots=spec.slots, progress=progress)
         distance, verdict, points = followed.distance, followed.verdict, followed.points
-        failed = first_failed_stage(model, targets, points)
+        # Blame goes to the targets not learned (a learned path stops once within delta_N).
+        failed = np.where(verdict == Verdict.LEARNED, -1, first_failed_stage(model, targets, points))
         # After stage n the model is exact to delta_{n+1}, the resolution of its first n + 1 levels.
         deltas = [resolution(model.levels[: n + 1], spec.d) for n in range(model.n_stages)]
         within = [np.linalg.norm(points[:, n] - targets, axis=1) < deltas[n] for n in range(model.n_stages)]
@@ -242,6 +213,7 @@ class HierarchicalExperiment(Experiment):
             {
                 **{f"f{i}": targets[:, i] for i in range(spec.d)},
                 "distance": distance,
+                "u_stop": followed.u_stop,
                 "verdict": np.asarray(VERDICT_NAMES)[verdict],
             }
         )
@@ -269,14 +241,19 @@ def distance_figure(distance: np.ndarray, verdict: np.ndarray, delta: float, tit
     fig, ax = figure()
     finite = np.clip(distance[np.isfinite(distance)], 1e-8, None)
     bins = np.geomspace(finite.min(), finite.max() * 1.01, 60) if finite.size else 10
-    for code, name in enumerate(VERDICT_NAMES):
+    for code in Verdict:
         sel = (verdict == code) & np.isfinite(distance)
         if sel.any():
-            ax.hist(np.clip(distance[sel], 1e-8, None), bins=bins, color=VERDICT_COLORS[code], label=f"{name} ({sel.mean():.3f})")
+            ax.hist(
+                np.clip(distance[sel], 1e-8, None),
+                bins=bins,
+                color=VERDICT_COLORS[code],
+                label=f"{code.label} ({sel.mean():.3f})",
+            )
     ax.axvline(delta, color="k", ls="--", lw=1, label=f"delta_N = {delta:.4f}")
     ax.set(
         xscale="log",
-        xlabel="final distance |Phi - f|",
+        xlabel="distance |Phi - f| where the path stopped",
         ylabel="targets",
         title=title,
     )
@@ -364,7 +341,7 @@ def curve_samples(model: Hierarchical, u: float, per_segment: int = 4001) -> np.
 
 
 def hierarchy_figure(d: int, eps: float, m: int = 4) -> Any:
-    """The seed's Figures 2-3 for a coarse model (m children per split, so teeth show): the
+    """Figures 2-3 of Yarotsky 2024 for a coarse model (m children per split, so teeth show): the
     level curves Gamma_u at the end of each stage's gathering and spreading, over the box and
     the children of the first split."""
     from matplotlib.patches import Rectangle

@@ -1,4 +1,5 @@
-"""Experiment ``learnability`` (seed 000): which targets gradient flow learns with a zoo model.
+"""Experiment ``learnability`` (Yarotsky 2024, "Learnability of high-dimensional targets by
+two-parameter models and gradient flow"): which targets gradient flow learns with a zoo model.
 
 For N targets f ~ mu, run dw/dt = -grad 1/2|Phi(w) - f|^2 from a fixed w0 and classify each
 trajectory (learned / trapped / undecided / diverged); report fractions with Wilson 95%
@@ -6,79 +7,35 @@ intervals, the distribution of final losses, and for d = 2 the verdict over a gr
 targets with the model's curve drawn on it.
 
 ``model = hierarchical`` is Theorem 6's two-parameter model (:mod:`gflab.problems.hierarchical`)
-in its adiabatic limit (``dynamics = adiabatic``), on targets uniform in its design box
-[0, 1]^d: learned means a final distance below the level-N resolution delta_N, and the
-verdict map (a slice through the box in (f0, f1)) shows the design's gaps.
+in its adiabatic limit (``dynamics = adiabatic``, :class:`gflab.dynamics.AdiabaticLimit`), on
+targets uniform in its design box [0, 1]^d, over u in [0.05, t1) (t1 = N by default):
+learned means within the level-N resolution delta_N, and the verdict map (a slice through
+the box in (f0, f1)) shows the design's gaps. The zoo's flow settings that do not apply to
+it (w0, tol, gtol, rtol, atol, eta) are refused (:mod:`~gflab.experiments.learnability.specs`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
 
 from gflab._jax import jax_module
-from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.learnability.curve_fits import CurveFlowSpec, build_model, curve_points, fit_targets, w_range
-from gflab.experiments.learnability.hierarchical import distance_figure, follow_targets, in_gaps
+from gflab.experiments.learnability.curve_fits import build_model, curve_points, fit_targets, w_range
+from gflab.experiments.learnability.hierarchical import Followed, distance_figure, follow_targets, in_gaps
+from gflab.experiments.learnability.specs import LearnabilitySpec
 from gflab.measure.verdicts import verdict_fractions
-from gflab.problems.curves import AbstractCurveModel, ModelName, check_dims, output
-from gflab.problems.hierarchical import MAX_D, Hierarchical, check_stages, hierarchical, resolution
-from gflab.results import VERDICT_NAMES
+from gflab.problems.curves import AbstractCurveModel, output
+from gflab.problems.hierarchical import Hierarchical, hierarchical, resolution
+from gflab.results import VERDICT_NAMES, Verdict
 from gflab.simulation import Save, Trajectory
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 
-HIERARCHICAL_ONLY = ("n_stages", "m", "eps")
-
-
-class LearnabilitySpec(CurveFlowSpec):
-    model: ModelName | Literal["hierarchical"] = "sin-curve"
-    n_targets: int = Field(10_000, ge=1, le=10_000_000)
-    targets: Literal["uniform", "gaussian"] = Field(
-        "uniform", description="uniform on [-box, box]^d or N(0, box^2 I); model=hierarchical: uniform on [0, 1]^d"
-    )
-    box: float = Field(1.0, gt=0)
-    grid: int = Field(
-        0,
-        ge=0,
-        le=1000,
-        description="verdict image of grid x grid targets (d = 2; model=hierarchical: a slice in f0, f1); 0: none",
-    )
-    n_show: int = Field(6, ge=0, le=50, description="trajectories drawn in target space (zoo models)")
-    n_stages: int | None = Field(None, ge=1, le=MAX_D, description="model=hierarchical: stages N <= d (default d)")
-    m: int = Field(150, ge=2, le=1000, description="model=hierarchical: children per split")
-    eps: float = Field(0.05, gt=0, lt=1, description="model=hierarchical: design eps, the total gap measure")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _hierarchical_runs_adiabatic(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("model") == "hierarchical":
-            return {"dynamics": "adiabatic", **data}
-        return data
-
-    @model_validator(mode="after")
-    def _dims(self) -> LearnabilitySpec:
-        if self.model != "hierarchical":
-            check_dims(self.model, self.d, self.W)
-            for name in HIERARCHICAL_ONLY:
-                if name in self.model_fields_set:
-                    raise BadInput(name, f"a parameter of model=hierarchical only (got model={self.model})")
-            return self
-        if not 2 <= self.d <= MAX_D:
-            raise BadInput("d", f"the hierarchical model is built for 2 <= d <= {MAX_D} (got {self.d})")
-        check_stages(self.n_stages, self.d)
-        if self.W not in (None, 2):
-            raise BadInput("W", f"the hierarchical model has W = 2 (got {self.W})")
-        if self.targets != "uniform" or self.box != 1.0:
-            raise BadInput(
-                "targets", "the hierarchical model is designed for targets uniform on [0, 1]^d; accepted: targets=uniform, box=1"
-            )
-        return self
+GAP_FREE_STEP = 1e-3  # the verdict map's slice: other coordinates searched upwards from 1/2 in these steps
 
 
 def sample_targets(spec: LearnabilitySpec) -> np.ndarray:
@@ -97,8 +54,8 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
 
 def _trapped_share(verdict: np.ndarray) -> float:
     """Share of trapped among the targets not learned (nan when all are learned)."""
-    not_learned = verdict != 0
-    return float(np.mean(verdict[not_learned] == 1)) if not_learned.any() else float("nan")
+    not_learned = verdict != Verdict.LEARNED
+    return float(np.mean(verdict[not_learned] == Verdict.TRAPPED)) if not_learned.any() else float("nan")
 
 
 class Learnability(Experiment):
@@ -153,7 +110,11 @@ def _run_hierarchical(spec: LearnabilitySpec, progress: bool) -> Result:
     model = hierarchical(spec.d, spec.n_stages, m=spec.m, eps=spec.eps)
     delta = resolution(model.levels, spec.d)
     targets = sample_targets(spec)
-    followed = follow_targets(model, targets, progress=progress, label="hierarchical: targets")
+
+    def follow(points: np.ndarray, label: str) -> Followed:
+        return follow_targets(model, points, t1=spec.t1, bound=spec.bound, stage_points=False, progress=progress, label=label)
+
+    followed = follow(targets, "hierarchical: targets")
     gaps = in_gaps(model, targets)
     metrics: dict[str, Any] = {
         "model": spec.model,
@@ -167,12 +128,13 @@ def _run_hierarchical(spec: LearnabilitySpec, progress: bool) -> Result:
         "trapped_share_of_not_learned": _trapped_share(followed.verdict),
         "final_distance": _quantiles(followed.distance),
         "targets_in_gaps": float(gaps.mean()),
-        "not_learned_in_gaps": int(np.sum((followed.verdict != 0) & gaps)),
+        "not_learned_in_gaps": int(np.sum((followed.verdict != Verdict.LEARNED) & gaps)),
     }
     table = pd.DataFrame(
         {
             **{f"f{i}": targets[:, i] for i in range(spec.d)},
             "distance": followed.distance,
+            "u_stop": followed.u_stop,
             "verdict": np.asarray(VERDICT_NAMES)[followed.verdict],
             "in_gap": gaps,
         }
@@ -184,7 +146,7 @@ def _run_hierarchical(spec: LearnabilitySpec, progress: bool) -> Result:
         rest = [_off_the_gaps(model, coordinate) for coordinate in range(2, spec.d)]
         plane = np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)
         grid_targets = np.concatenate([plane, np.tile(rest, (len(plane), 1))], axis=1)
-        grid = follow_targets(model, grid_targets, progress=progress, label="hierarchical: verdict grid")
+        grid = follow(grid_targets, "hierarchical: verdict grid")
         metrics["grid_fractions"] = verdict_fractions(grid.verdict)
         metrics["grid_slice"] = rest
         figures["verdict_map"] = _hierarchical_map_figure(model, axis, grid.verdict, rest)
@@ -192,10 +154,10 @@ def _run_hierarchical(spec: LearnabilitySpec, progress: bool) -> Result:
 
 
 def _off_the_gaps(model: Hierarchical, coordinate: int, start: float = 0.5) -> float:
-    """The first value from ``start`` up (steps 1e-3) that no level's gap in ``coordinate`` holds."""
+    """The first value from ``start`` up (steps GAP_FREE_STEP) that no level's gap in ``coordinate`` holds."""
     value = start
     while any(level.c == coordinate and level.in_gap(np.asarray(value)) for level in model.levels[1:]):
-        value += 1e-3
+        value += GAP_FREE_STEP
     return value
 
 
@@ -205,10 +167,10 @@ def _final_loss_figure(traj: Trajectory, spec: LearnabilitySpec) -> Any:
     fig, ax = figure()
     losses = np.clip(traj.final_loss, 1e-20, None)
     bins = np.geomspace(max(losses.min(), 1e-20), max(losses.max(), 1e-19) * 1.01, 50)
-    for code, name in enumerate(VERDICT_NAMES):
+    for code in Verdict:
         sel = traj.verdict == code
         if sel.any():
-            ax.hist(losses[sel], bins=bins, color=VERDICT_COLORS[code], label=f"{name} ({sel.mean():.3f})", alpha=0.85)
+            ax.hist(losses[sel], bins=bins, color=VERDICT_COLORS[code], label=f"{code.label} ({sel.mean():.3f})", alpha=0.85)
     ax.axvline(spec.tol, color="k", ls="--", lw=1, label=f"tol = {spec.tol:g}")
     ax.set(xscale="log", xlabel="final loss", ylabel="targets", title=f"{spec.model}: final losses of {spec.n_targets} targets")
     ax.legend(fontsize=8)

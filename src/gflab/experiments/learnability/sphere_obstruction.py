@@ -1,5 +1,6 @@
-"""Experiment ``sphere-obstruction`` (seed 000, Theorem 4): a W-sphere of targets always
-contains a non-learnable one when W < d.
+"""Experiment ``sphere-obstruction`` (Yarotsky 2024, "Learnability of high-dimensional targets
+by two-parameter models and gradient flow", Theorem 4): a W-sphere of targets always contains
+a non-learnable one when W < d.
 
 For each zoo model with W < d: sample a W-sphere of targets (a circle for W = 1 in the
 (x1, x2) plane, a 2-sphere for W = 2 in (x1, x2, x3)), run gradient flow to each, and find
@@ -15,14 +16,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
 
 from gflab._jax import jax_module
-from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.learnability.curve_fits import CurveFlowSpec, build_model, curve_points, fit_targets, w_range
+from gflab.experiments.learnability.curve_fits import build_model, curve_points, fit_targets, w_range
+from gflab.experiments.learnability.specs import SphereSpec
 from gflab.measure.verdicts import verdict_fractions
-from gflab.problems.curves import FREE_W_MODELS, AbstractCurveModel, ModelName, check_dims
+from gflab.problems.curves import AbstractCurveModel
 from gflab.results import VERDICT_NAMES
 
 jax_module()  # float64 and host devices, before JAX is first used
@@ -30,36 +30,15 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 
-class SphereSpec(CurveFlowSpec):
-    models: tuple[ModelName, ...] = Field(
-        ("sin-curve", "trig", "poly"), min_length=1, description="zoo models (each needs W < d); W applies to trig and poly"
-    )
-    centre: float = Field(0.0, description="every coordinate of the sphere's centre")
-    radius: float = Field(0.8, gt=0)
-    n_points: int = Field(400, ge=8, le=100_000, description="targets sampled on the sphere")
-    bisections: int = Field(30, ge=0, le=60, description="bisection steps on each jump")
-    max_jumps: int = Field(8, ge=1, le=256, description="jumps refined per model")
-
-    @model_validator(mode="after")
-    def _dims(self) -> SphereSpec:
-        for name in self.models:
-            W = check_dims(name, self.d, self.W if name in FREE_W_MODELS else None)
-            if not W < self.d:
-                raise BadInput("models", f"{name} has W = {W}, not below d = {self.d}")
-            if W > 2:
-                raise BadInput("W", f"spheres of dimension 1 or 2 are supported (got W = {W} for {name})")
-        return self
-
-
-def sphere_points(W: int, d: int, n: int) -> np.ndarray:
-    """n unit vectors on the W-sphere inside the first W+1 coordinates of R^d (W in {1, 2})."""
-    points = np.zeros((n, d))
+def sphere_points(W: int, d: int, n_points: int) -> np.ndarray:
+    """``n_points`` unit vectors on the W-sphere inside the first W+1 coordinates of R^d (W in {1, 2})."""
+    points = np.zeros((n_points, d))
     if W == 1:
-        theta = 2 * np.pi * np.arange(n) / n
+        theta = 2 * np.pi * np.arange(n_points) / n_points
         points[:, 0], points[:, 1] = np.cos(theta), np.sin(theta)
     else:  # Fibonacci lattice
-        i = np.arange(n) + 0.5
-        z = 1 - 2 * i / n
+        i = np.arange(n_points) + 0.5
+        z = 1 - 2 * i / n_points
         phi = np.pi * (1 + 5**0.5) * i
         r = np.sqrt(1 - z**2)
         points[:, 0], points[:, 1], points[:, 2] = r * np.cos(phi), r * np.sin(phi), z
