@@ -222,6 +222,34 @@ def _advance(
     return sharded(arrays, carry, fresh, new_batched, new_ts, new_y0)
 
 
+# Shapes of the observations and of the dynamics' state, by the ensemble's structure: tracing
+# init and the observables again on every call costs seconds for large curve models.
+_SHAPES: dict[Any, tuple[Any, Any]] = {}
+
+
+def _output_shapes(shared: Model, first_b: Any, first_y: Any, observe: Observer) -> tuple[Any, Any]:
+    """``(observations, state)`` shapes of one trajectory, traced once per structure."""
+
+    def shapes(fn: Callable[..., Any]) -> Any:
+        return jax.eval_shape(lambda b, y: jax.vmap(lambda bb, yy: fn(*eqx.combine(bb, shared), yy))(b, y), first_b, first_y)
+
+    def trace() -> tuple[Any, Any]:
+        return shapes(lambda p, d, y: observe(p, y)), shapes(lambda p, d, y: d.init(p, y))
+
+    leaves, treedef = jax.tree_util.tree_flatten((shared, first_b, first_y))
+    signature = tuple((np.shape(x), np.result_type(x).str) if eqx.is_array(x) else x for x in leaves)
+    key = (treedef, signature, observe)
+    try:
+        hash(key)
+    except TypeError:  # an unhashable static field: no caching
+        return trace()
+    if key not in _SHAPES:
+        if len(_SHAPES) >= 256:
+            _SHAPES.clear()
+        _SHAPES[key] = trace()
+    return _SHAPES[key]
+
+
 @dataclass
 class EnsembleResult:
     """Host arrays, one row per trajectory."""
@@ -268,12 +296,7 @@ def run_ensemble(
 
     first_b = jax.tree.map(lambda a: a[:1], batched_rows)
     first_y = jax.tree.map(lambda a: a[:1], y0_rows)
-
-    def shapes(fn: Callable[..., Any]) -> Any:
-        return jax.eval_shape(lambda b, y: jax.vmap(lambda bb, yy: fn(*eqx.combine(bb, shared), yy))(b, y), first_b, first_y)
-
-    obs_shape = shapes(lambda p, d, y: observe(p, y))
-    state_shape = shapes(lambda p, d, y: d.init(p, y))
+    obs_shape, state_shape = _output_shapes(shared, first_b, first_y, observe)
     rows_of = lambda tree: jax.tree.map(lambda a: np.zeros((total,) + a.shape[1:], a.dtype), tree)  # noqa: E731
     carry = Carry(
         batched=rows_of(first_b),
