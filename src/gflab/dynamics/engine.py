@@ -237,7 +237,7 @@ def _output_shapes(shared: Model, first_b: Any, first_y: Any, observe: Observer)
         return shapes(lambda p, d, y: observe(p, y)), shapes(lambda p, d, y: d.init(p, y))
 
     leaves, treedef = jax.tree_util.tree_flatten((shared, first_b, first_y))
-    signature = tuple((np.shape(x), np.result_type(x).str) if eqx.is_array(x) else x for x in leaves)
+    signature = tuple((tuple(x.shape), str(x.dtype)) if eqx.is_array(x) else x for x in leaves)
     key = (treedef, signature, observe)
     try:
         hash(key)
