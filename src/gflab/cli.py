@@ -142,9 +142,14 @@ def _print_summary(summary: dict[str, Any]) -> None:
     console.print(f"[bold]{summary['experiment']}[/bold] -> {summary['run_dir']}")
     fractions = summary["metrics"].get("fractions")
     if fractions:
-        table = Table("verdict", "count", "fraction", "95% interval")
+        from gflab.results import Verdict
+
+        meaning = {v.label: v.message for v in Verdict}
+        table = Table("verdict", "count", "fraction", "95% interval", "meaning")
         for name, f in fractions.items():
-            table.add_row(name, str(f["count"]), f"{f['fraction']:.4f}", f"[{f['low']:.4f}, {f['high']:.4f}]")
+            table.add_row(
+                name, str(f["count"]), f"{f['fraction']:.4f}", f"[{f['low']:.4f}, {f['high']:.4f}]", meaning.get(name, "")
+            )
         console.print(table)
     _print_claims(console, summary["claims"])
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from gflab.console import stderr_console
-from gflab.errors import BadInput
 from gflab.experiments import CLAIMS, get_claims, get_experiment
 from gflab.experiments.base import Result
 from gflab.report import write_report
@@ -109,8 +108,6 @@ def reproduce(
         if key not in summaries:
             try:
                 summaries[key] = _run_in(store, claim.experiment, specs[claim.id], force=force, progress=progress)
-            except BadInput:
-                raise
             except Exception as exc:  # a crashed run is an `error` verdict, not a lost report
                 summaries[key] = {
                     "experiment": claim.experiment,

@@ -155,8 +155,6 @@ def simulate(
     t1 = np.asarray(dynamics.t1, dtype=np.float64)
     if ts.ndim not in (1, 2) or np.any(np.diff(ts, axis=-1) <= 0) or (ts.size and np.any(ts[..., 0] < 0)):
         raise BadInput("save.ts", "must increase strictly from t >= 0 (one grid (T,) or one row per trajectory (n, T))")
-    if ts.size and np.any(ts[..., -1] > t1 * (1 + 1e-12)):
-        raise BadInput("save.ts", f"must end by the final time t1 (t1 = {t1.max():g})")
     if slots < 1 or round_steps < 1:
         raise BadInput("slots, round_steps", f"must be positive (got slots={slots}, round_steps={round_steps})")
     model = (problem, dynamics)
@@ -170,6 +168,11 @@ def simulate(
         raise BadInput("ensemble", f"batched leaves disagree on the ensemble size: {sorted(sizes)}")
     single = not sizes
     n = 1 if single else sizes.pop()
+    late = np.broadcast_to(ts[..., -1] > t1 * (1 + 1e-12), (n,)) if ts.size else np.zeros(n, bool)
+    if late.any():
+        row = int(np.argmax(late))
+        last, limit = np.broadcast_to(ts[..., -1], (n,))[row], np.broadcast_to(t1, (n,))[row]
+        raise BadInput("save.ts", f"must end by the final time t1 (trajectory {row}: last save {last:g} > t1 = {limit:g})")
     batched_rows = jax.tree.map(lambda x: np.asarray(x)[None] if single else np.asarray(x), batched)
     y0_rows = jax.tree.map(lambda x: np.asarray(x) if y0_batched else np.broadcast_to(np.asarray(x), (n,) + np.shape(x)), y0)
     ts_rows = ts if ts.ndim == 2 else np.broadcast_to(ts, (n, ts.size))

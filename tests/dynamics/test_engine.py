@@ -87,6 +87,16 @@ def test_step_sizes_differ_per_trajectory_in_one_ensemble() -> None:
     np.testing.assert_allclose(traj.observations["loss"], expected, rtol=1e-13)
 
 
+def test_a_step_past_several_save_times_records_each_with_the_first_state_within_slack() -> None:
+    """GD with eta = 1/2 has states at t = 0, 1/2, 1: saves at 0.1 and 0.2 hold the start (within
+    eta/2), the save at 0.6 the state at 1/2 -- not the states one and two steps later."""
+    traj = simulate(
+        Isotropic(jnp.asarray(1.0)), GradientDescent(eta=0.5, t1=1.0), jnp.ones(2), save=Save(ts=(0.0, 0.1, 0.2, 0.6, 1.0))
+    )
+    np.testing.assert_array_equal(traj.saved_ts, [0.0, 0.0, 0.0, 0.5, 1.0])
+    np.testing.assert_allclose(traj.observations["loss"], [1.0, 1.0, 1.0, 0.25, 0.0625], rtol=1e-15)
+
+
 def test_batched_initial_conditions() -> None:
     y0 = jnp.asarray(np.random.default_rng(1).normal(size=(9, 2)))
     traj = simulate(Isotropic(jnp.asarray(1.0)), GradientDescent(eta=0.5, t1=3.0), y0, y0_batched=True)

@@ -127,17 +127,13 @@ def _advance_local(
         i, c = loop
         t = c.state.t
         j = c.j
-        pending = c.ts[slot_rows, j]  # inf when no save is left
-        # (a) record the pending save time once reached
-        hit = c.active & (t >= pending - slack)
+        # (a) record every pending save time already reached: a fixed-step dynamics (GD, SGD,
+        # Euler-Maruyama) may pass several in one step; each gets the first state within slack
+        due = c.active[:, None] & (c.ts[:, :n_save] <= (t + slack)[:, None]) & (jnp.arange(n_save)[None] >= j[:, None])
         buf, saved_t = c.buf, c.saved_t
         if n_save:
-            buf, saved_t = jax.lax.cond(
-                jnp.any(hit),
-                lambda: record(c, buf, saved_t, hit[:, None] & (jnp.arange(n_save)[None] == j[:, None])),
-                lambda: (buf, saved_t),
-            )
-        j = j + hit
+            buf, saved_t = jax.lax.cond(jnp.any(due), lambda: record(c, buf, saved_t, due), lambda: (buf, saved_t))
+        j = j + jnp.sum(due, axis=1)
         # (b) stop events at the current state
         loss, gnorm = per_slot(lambda p, d, s: d.loss_and_grad_norm(p, s), c.batched, c.state)
         y_bad = jax.vmap(lambda y: jnp.any(jnp.asarray([jnp.any(_first_bad(x, bound)) for x in jax.tree_util.tree_leaves(y)])))(
@@ -237,7 +233,8 @@ def _output_shapes(shared: Model, first_b: Any, first_y: Any, observe: Observer)
         return shapes(lambda p, d, y: observe(p, y)), shapes(lambda p, d, y: d.init(p, y))
 
     leaves, treedef = jax.tree_util.tree_flatten((shared, first_b, first_y))
-    signature = tuple((tuple(x.shape), str(x.dtype)) if eqx.is_array(x) else x for x in leaves)
+    # non-array leaves by type and value (1 == 1.0 == True, yet they trace to different dtypes)
+    signature = tuple((tuple(x.shape), str(x.dtype)) if eqx.is_array(x) else (type(x), x) for x in leaves)
     key = (treedef, signature, observe)
     try:
         hash(key)

@@ -12,7 +12,7 @@ with the noise covariance proportional to the Hessian there (D^2 = sigma^2/2 gra
 path (scalars) or several independent ones (arrays, the loss their sum). Quasi-static analysis
 (:func:`gflab.theory.stability.valley_equilibrium_variance`): y equilibrates to
 N(0, eta sigma^2 / 4) at every x, so x follows the gradient flow of eta sigma^2 h(x) / 4 and
-drifts towards flatter minima (:meth:`Valley.quasi_static`).
+drifts towards flatter minima (:class:`QuasiStatic`).
 
 ``h`` is named (:data:`gflab.theory.stability.Flatness`): ``quadratic`` h = 1 + x^2, ``cosh``
 h = cosh(x), ``exponential`` h = exp(x).
@@ -26,7 +26,7 @@ import equinox as eqx
 
 from gflab._jax import jax_module
 from gflab.problems.base import AbstractProblem
-from gflab.theory.stability import Flatness, valley_equilibrium_variance
+from gflab.theory.stability import Flatness
 
 jax_module()
 import jax  # noqa: E402
@@ -54,10 +54,6 @@ class Valley(AbstractProblem):
     def diffusion(self, params: Point, xi: Point) -> Point:
         """D(x, y) xi: noise on y only, sqrt(eta h(x)) sigma."""
         return {"x": jnp.zeros_like(xi["x"]), "y": jnp.sqrt(self.eta * FLATNESS[self.h](params["x"])) * self.sigma * xi["y"]}
-
-    def quasi_static(self) -> QuasiStatic:
-        """The predicted slow dynamics of x: gradient flow of eta sigma^2 h(x) / 4."""
-        return QuasiStatic(coefficient=valley_equilibrium_variance(self.eta, self.sigma), h=self.h)
 
 
 class QuasiStatic(AbstractProblem):

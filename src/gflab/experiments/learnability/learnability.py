@@ -67,8 +67,9 @@ class Learnability(Experiment):
             return _run_hierarchical(spec, progress)
         model = build_model(spec, spec.model)
         targets = sample_targets(spec)
-        save = Save.logspace(1e-2, spec.t1, 24)
-        traj = fit_targets(model, targets, spec, save=Save(ts=save.ts), progress=progress, label=f"{spec.model}: targets")
+        traj = fit_targets(
+            model, targets, spec, save=Save.logspace(1e-2, spec.t1, 24), progress=progress, label=f"{spec.model}: targets"
+        )
         metrics: dict[str, Any] = {
             "model": spec.model,
             "W": model.W,
