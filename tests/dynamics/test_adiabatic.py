@@ -101,6 +101,7 @@ def test_the_adiabatic_limit_refuses_a_problem_that_is_not_a_curve_family() -> N
     assert info.value.field == "problem"
 
 
+@pytest.mark.slow
 def test_the_path_crosses_a_nearly_flat_stretch_behind_a_sharp_corner() -> None:
     """A curve along x_0 that brakes from speed 1 to 1e-3 over a corner a few ulps of sigma
     wide (as at the hierarchical model's deepest levels), runs slowly for a stretch of sigma

@@ -39,6 +39,7 @@ def _ensemble(slots: int) -> object:
     )
 
 
+@pytest.mark.slow
 def test_ensemble_independent_of_slot_count_and_equal_to_single_runs() -> None:
     a, b = _ensemble(slots=5), _ensemble(slots=64)
     np.testing.assert_allclose(a.final_params, b.final_params, rtol=1e-12, atol=1e-14)

@@ -36,6 +36,7 @@ def test_flow_matches_expm_on_the_save_grid() -> None:
     assert traj.verdict_names == "undecided"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("solver", "order"), [("tsit5", 5), ("dopri5", 5), ("bosh3", 3)])
 def test_solver_order_from_log_log_slope(solver: str, order: int) -> None:
     """Global error ~ steps^(-order) under error-per-step control: fit the slope."""
@@ -74,6 +75,7 @@ def test_flow_to_a_minimum_is_learned_and_stops_early() -> None:
     assert traj.t_final < 100.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["kvaerno3", "kvaerno5"])
 def test_implicit_solver_on_a_stiff_ensemble(solver: str) -> None:
     """A 1:1e4 quadratic: the implicit step follows the slow mode (few steps) and lands on
@@ -91,6 +93,7 @@ def test_implicit_solver_on_a_stiff_ensemble(solver: str) -> None:
     assert np.all(traj.steps < explicit.steps / 4)  # explicit: stability-limited (~1e4 steps)
 
 
+@pytest.mark.slow
 def test_the_row_mapped_flow_takes_the_unblocked_flow_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     """Independent rows, stepped block by block: the same accepted steps and states (the PID
     controller sees the same scaled error, passed as a scalar)."""

@@ -59,6 +59,7 @@ def test_hessian_vector_product_is_the_dense_hessian(reference: np.ndarray) -> N
     np.testing.assert_allclose(product, dense @ v, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_top_eigenvalues_match_dense_eigh_within_their_error_bounds(reference: np.ndarray) -> None:
     loss, params = _two_layer_loss()
     exact = np.linalg.eigvalsh(reference)[::-1]

@@ -45,6 +45,7 @@ def test_sphere_start_has_the_law_of_a_uniform_point() -> None:
     assert abs(np.mean(y[:, k] ** 2) - (d - k) / d) < 5 * np.std(y[:, k] ** 2) / 200
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sigma", "sigma_star"), [pytest.param("he3", "he3", marks=pytest.mark.slow), ("tanh", "relu")])
 def test_population_losses_match_monte_carlo(sigma: str, sigma_star: str) -> None:
     n, k, d, samples = 3, 2, 6, 100_000

@@ -41,6 +41,7 @@ def test_tensor_norms_are_the_link_energy(name: str) -> None:
     assert abs(np.mean(g**2) - constant**2 - energy) < 5 * np.std(g**2) / math.sqrt(len(g))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [pytest.param("staircase", marks=pytest.mark.slow), "he3-pair"])
 def test_losses_match_monte_carlo(name: str) -> None:
     d, n = 12, 100_000

@@ -62,6 +62,7 @@ def test_cosine_family_is_orthonormal_and_ordered_by_l1_norm() -> None:
     np.testing.assert_allclose(family.T @ family / len(x), np.eye(6), atol=1e-12)
 
 
+@pytest.mark.slow
 def test_erf_population_loss_matches_monte_carlo() -> None:
     import jax.numpy as jnp
 

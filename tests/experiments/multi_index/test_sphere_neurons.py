@@ -31,6 +31,7 @@ def _search_time_errors(p: int, flow: str) -> np.ndarray:
     return np.abs(measured[np.isfinite(exact)] / exact[np.isfinite(exact)] - 1.0)
 
 
+@pytest.mark.slow
 def test_search_times_are_the_exact_one_neuron_times() -> None:
     """k = 1: the overlap obeys dm/dt = phi'(m) (1 - m^2), so each neuron's search time is a
     quadrature of its start. The run stops at the crossing, which is read between the last save

@@ -73,6 +73,7 @@ def test_random_features_monte_carlo_error_falls_like_one_over_m() -> None:
     assert fit["monte_carlo"]["low"] <= -1.0 <= fit["monte_carlo"]["high"]
 
 
+@pytest.mark.slow
 def test_gradient_variance_small_obeys_the_lemma_exactly() -> None:
     """On the midpoint grid the cosines are exactly orthonormal, so Var_M <= Q / M holds exactly."""
     m = _run("gradient-variance", {"grid": 16, "family_sizes": [2, 4, 8], "thetas": 2, "fit_from": 2})
