@@ -73,7 +73,7 @@ def test_sigkill_mid_run_publishes_nothing_and_next_run_recomputes(tmp_path: Pat
     assert proc.poll() is None, "the run finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert [p for p in tmp_path.iterdir() if not p.name.startswith(".tmp-")] == []
+    assert [p for p in tmp_path.iterdir() if not p.name.startswith(".")] == []  # .tmp- and .locks only
     summary = lab.run("learnability", SMALL, out=str(tmp_path))
     assert Path(summary["run_dir"]).is_dir()
 

@@ -99,6 +99,7 @@ def reproduce(
     """Run claims (sharing runs with equal parameters), write claims.json and report.html."""
     claims = get_claims(ids)
     specs = {c.id: get_experiment(c.experiment).validate(c.params(quick)) for c in claims}
+    Store(out).check_writable()  # the report's folder
     store = Store(Path(out) / "runs")
     store.check_writable()
     results, summaries = [], {}
