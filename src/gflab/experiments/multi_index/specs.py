@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gflab.errors import BadInput
 from gflab.experiments.base import Spec
-from gflab.hermite import ACTIVATION_NAMES
+from gflab.hermite import ACTIVATION_NAMES, activation
 from gflab.theory.subspace import LINKS, link_rank
 
 
@@ -39,9 +39,8 @@ class SphereNeuronSpec(Spec):
 
     @field_validator("sigma", "sigma_star")
     @classmethod
-    def _known(cls, name: str) -> str:
-        if name not in ACTIVATION_NAMES:
-            raise BadInput("sigma", f"unknown activation {name!r}; accepted: {', '.join(ACTIVATION_NAMES)}")
+    def _known(cls, name: str, info: ValidationInfo) -> str:
+        activation(name, info.field_name or "sigma")  # BadInput naming the field for an unknown name
         return name
 
 

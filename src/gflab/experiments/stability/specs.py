@@ -8,11 +8,11 @@ dimension of the inputs (or of the parameter of a quadratic); ``seeds`` repetiti
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gflab.errors import BadInput
 from gflab.experiments.base import Spec
-from gflab.hermite import ACTIVATION_NAMES
+from gflab.hermite import ACTIVATION_NAMES, activation
 from gflab.theory.networks import DataSet, Scaling
 from gflab.theory.stability import Flatness, Scheme
 
@@ -28,9 +28,8 @@ class NetworkSpec(Spec):
 
     @field_validator("sigma")
     @classmethod
-    def _known(cls, name: str) -> str:
-        if name not in ACTIVATION_NAMES:
-            raise BadInput("sigma", f"unknown activation {name!r}; accepted: {', '.join(ACTIVATION_NAMES)}")
+    def _known(cls, name: str, info: ValidationInfo) -> str:
+        activation(name, info.field_name or "sigma")  # BadInput naming the field for an unknown name
         return name
 
 
