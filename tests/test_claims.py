@@ -31,7 +31,7 @@ CLAIM = Claim(
 def test_evaluate(metrics: dict, verdict: str) -> None:
     row = CLAIM.evaluate(metrics)
     assert row["verdict"] == verdict
-    assert set(row) == {"id", "statement", "paper", "predicted", "measured", "tolerance", "verdict"}
+    assert set(row) == {"id", "statement", "paper", "predicted", "measured", "tolerance", "verdict", "figures", "finding"}
 
 
 def test_within_and_covers_relations() -> None:

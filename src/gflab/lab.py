@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from gflab.console import stderr_console
 from gflab.experiments import CLAIMS, get_claims, get_experiment
 from gflab.experiments.base import Result
+from gflab.plots import save_figure
 from gflab.report import write_report
 from gflab.store import SPEC_VERSION, Store, jsonable
 
@@ -53,6 +55,8 @@ def _run_in(store: Store, experiment: str, spec: Any, *, force: bool, progress: 
             "metrics": jsonable(result.metrics),
             "claims": jsonable(claims),
             "run_dir": final.name,  # relative to the store: the folder can move
+            "wall_s": round(time.perf_counter() - start, 3),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         store.write(final, _files(experiment, full_params, summary, result))
     if progress:
@@ -71,13 +75,7 @@ def _files(experiment: str, params: dict[str, Any], summary: dict[str, Any], res
         return write
 
     def figure(fig: Any) -> Callable[[Path], None]:
-        def save(path: Path) -> None:
-            import matplotlib.pyplot as plt
-
-            fig.savefig(path, dpi=110)
-            plt.close(fig)
-
-        return save
+        return lambda path: save_figure(fig, path)
 
     files: dict[str, Callable[[Path], None]] = {
         "spec.json": text(json.dumps(spec, indent=2, sort_keys=True)),

@@ -31,3 +31,9 @@ def verdict_legend(ax: Any, present: Any = None) -> None:
         if present is None or code in set(present)
     ]
     ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.8)
+
+
+def save_figure(fig: Any, path: Any) -> None:
+    """Write ``fig`` as a PNG at ``path`` and close it."""
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

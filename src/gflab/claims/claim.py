@@ -27,6 +27,11 @@ class Claim:
     predicted: float | None
     quick: dict[str, Any] = field(default_factory=dict)
     full: dict[str, Any] = field(default_factory=dict)
+    # the run's figures that show this claim (names without .png; empty: all of the run's figures)
+    figures: tuple[str, ...] = ()
+    # why the measurement is expected to disagree with the prediction, or what a failure means:
+    # shown beside a failing verdict in the report (a failing claim is a finding)
+    finding: str = ""
 
     @property
     def tolerance(self) -> str:
@@ -59,6 +64,8 @@ class Claim:
             "measured": measured,
             "tolerance": self.tolerance,
             "verdict": verdict,
+            "figures": list(self.figures),
+            "finding": self.finding if verdict == "fail" else "",
         }
 
     def _holds(self, metrics: dict[str, Any], measured: float) -> bool:

@@ -15,10 +15,10 @@ from typing import Any
 
 from gflab.claims import Claim
 from gflab.errors import BadInput
-from gflab.experiments import learnability, multi_index, networks, stability
+from gflab.experiments import factorised, learnability, linear, multi_index, networks, online_sgd, stability
 from gflab.experiments.registry import Entry
 
-FAMILIES: tuple[ModuleType, ...] = (learnability, multi_index, stability, networks)
+FAMILIES: tuple[ModuleType, ...] = (learnability, multi_index, stability, networks, linear, online_sgd, factorised)
 
 REGISTRY: dict[str, Entry] = {name: entry for family in FAMILIES for name, entry in family.EXPERIMENTS.items()}
 CLAIMS: tuple[Claim, ...] = tuple(claim for family in FAMILIES for claim in family.CLAIMS)
