@@ -12,6 +12,14 @@ from types import ModuleType
 _configured = False
 
 
+def _cores() -> int:
+    """The cores this process may run on (a sweep worker is pinned to its share)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def jax_module() -> ModuleType:
     """Return the ``jax`` module with x64 enabled and host devices split per core.
 
@@ -23,7 +31,7 @@ def jax_module() -> ModuleType:
     if not _configured:
         flags = os.environ.get("XLA_FLAGS", "")
         if "xla_force_host_platform_device_count" not in flags:
-            count = max(1, min(os.cpu_count() or 1, 8))
+            count = max(1, min(_cores(), 8))
             os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={count}".strip()
         import jax
 

@@ -68,16 +68,16 @@ def _echo_json(obj: Any) -> None:
 def list_cmd(
     markdown: Annotated[bool, typer.Option("--markdown", help="The claims table as markdown (README).")] = False,
 ) -> None:
-    """Experiments and claims, one line each."""
-    from gflab.experiments import CLAIMS, REGISTRY, claims_markdown
+    """Experiments (family, paper, summary) and claims, one line each."""
+    from gflab.experiments import CLAIMS, REGISTRY, claims_markdown, experiment_family, experiment_paper
 
     if markdown:
         typer.echo(claims_markdown())
         return
     for name, entry in REGISTRY.items():
-        typer.echo(f"experiment  {name:<36} {entry.summary}")
+        typer.echo(f"experiment  {name:<24} {experiment_family(name):<12} {entry.summary}  [{experiment_paper(name)}]")
     for claim in CLAIMS:
-        typer.echo(f"claim       {claim.id:<36} {claim.statement[:110]}")
+        typer.echo(f"claim       {claim.id:<44} {claim.statement[:110]}")
 
 
 @app.command()
@@ -177,6 +177,11 @@ def reproduce(
     out: Annotated[str, typer.Option("--out", help="Output folder for report.html, claims.json, figures.")] = "gflab-report",
     as_json: Annotated[bool, typer.Option("--json", help="Print the claims list as JSON on stdout.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Recompute stored runs.")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Worker processes (default: one per core).")] = None,
+    executor: Annotated[str, typer.Option("--executor", help="local (worker processes) or dask.")] = "local",
+    address: Annotated[str | None, typer.Option("--address", help="Dask scheduler address (executor dask).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Local Dask cluster size (executor dask).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Run claims; write report.html (+ PNG figures) and claims.json."""
     from rich.console import Console
@@ -185,7 +190,11 @@ def reproduce(
 
     if all_ and claim_ids:
         raise BadInput("--all", f"give claim ids or --all, not both (got --all and {len(claim_ids)} id(s))")
-    results = reproduce_claims(None if all_ else claim_ids, quick=quick, out=out, force=force, progress=True)
+    _check_parallelism(executor, jobs, address, workers)
+    results = reproduce_claims(
+        None if all_ else claim_ids, quick=quick, out=out, force=force, progress=not quiet,
+        executor=executor, jobs=jobs, address=address, workers=workers,
+    )  # fmt: skip
     if as_json:
         _echo_json(results)
         return
@@ -194,18 +203,72 @@ def reproduce(
     console.print(f"report: {Path(out, 'report.html').resolve()}\nclaims: {Path(out, 'claims.json').resolve()}")
 
 
-@app.command()
+SWEEP_HELP = """Run a grid of experiment runs: one tidy table (sweep.parquet) and phase-diagram figures.
+
+Every point is an ordinary run in the store (cached by its spec),
+so an interrupted sweep resumes where it stopped. The spec is a
+TOML file with these keys:
+
+    experiment = "index-recovery"     # every point's experiment
+    seeds = 2                         # optional: seeds 0..N-1
+    metrics = ["recovered_fraction"]  # optional: heat maps
+
+    \\[params]                          # fixed parameters
+    d = 64
+
+    \\[grid]                            # every combination
+    k = [2, 4, 8]                     # a list of values, or
+    beta = {linspace = [0, 0.9, 10]}  # linspace / logspace
+
+    \\[plot]                            # optional: heat map axes
+    x = "k"
+    y = "beta"
+    metric = "recovered_fraction"
+
+Examples: examples/sweeps/*.toml.
+Output: STORE/sweeps/NAME-HASH/ (sweep.parquet, sweep.json, PNGs).
+"""
+
+
+@app.command(help=SWEEP_HELP)
 def sweep(
-    spec: Annotated[str, typer.Argument(help="TOML file: experiment = NAME, [params] fixed, [grid] lists.")],
-    executor: Annotated[str, typer.Option("--executor", help="local or dask.")] = "local",
-    address: Annotated[str | None, typer.Option("--address", help="dask scheduler address (default: a local cluster).")] = None,
-    out: Annotated[str, typer.Option("--out", help="Store folder.")] = "gflab-runs",
+    spec: Annotated[str, typer.Argument(help="The sweep's TOML file (keys above).")],
+    executor: Annotated[str, typer.Option("--executor", help="local (worker processes) or dask.")] = "local",
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", help="Worker processes of the local executor (default: one per core).")
+    ] = None,
+    address: Annotated[str | None, typer.Option("--address", help="Dask scheduler address (default: a local cluster).")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Processes of the local Dask cluster (default: one per core).")
+    ] = None,
+    out: Annotated[str, typer.Option("--out", help="Store folder (runs, and sweeps/ for the tables).")] = "gflab-runs",
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the sweep's summary as JSON on stdout.")] = False,
 ) -> None:
-    """Run a grid of experiment runs; finished points are cached, so a rerun resumes."""
     from gflab.sweep import run_sweep
 
-    for summary in run_sweep(spec, executor=executor, address=address, out=out):
-        typer.echo(summary["run_dir"], err=True)
+    _check_parallelism(executor, jobs, address, workers)
+    summary = run_sweep(spec, executor=executor, jobs=jobs, address=address, workers=workers, out=out, progress=not quiet)
+    if as_json:
+        _echo_json(summary)
+        return
+    counts = ", ".join(f"{n} {status}" for status, n in summary["counts"].items())
+    typer.echo(f"{summary['points']} points ({counts}) -> {summary['folder']}")
+
+
+def _check_parallelism(executor: str, jobs: int | None, address: str | None, workers: int | None) -> None:
+    """The executor options, refused before any work when they cannot apply."""
+    from gflab.executors import EXECUTORS
+
+    if executor not in EXECUTORS:
+        raise BadInput("--executor", f"unknown executor {executor!r}; accepted: {', '.join(EXECUTORS)}")
+    for name, value in (("--jobs", jobs), ("--workers", workers)):
+        if value is not None and not 1 <= value <= 256:
+            raise BadInput(name, f"must be a number of processes in 1..256 (got {value})")
+    if executor == "local" and (address or workers):
+        raise BadInput("--address" if address else "--workers", "applies to --executor dask only")
+    if executor == "dask" and jobs is not None:
+        raise BadInput("--jobs", "applies to --executor local only (use --workers for a local Dask cluster)")
 
 
 @app.command()

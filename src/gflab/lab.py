@@ -15,12 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from gflab.console import stderr_console
+from gflab.executors import Failed, run_tasks
 from gflab.experiments import CLAIMS, get_claims, get_experiment
-from gflab.experiments.base import Result
+from gflab.experiments.base import Result, Spec
 from gflab.plots import save_figure
 from gflab.report import write_report
 from gflab.store import SPEC_VERSION, Store, jsonable
+from gflab.tables import SpooledTable
 
 
 def run(
@@ -33,7 +37,22 @@ def run(
     store = Store(out)
     spec = get_experiment(experiment).validate(params or {})
     store.check_writable()
+    announce(experiment, spec)
     return _run_in(store, experiment, spec, force=force, progress=progress)
+
+
+def run_point(task: tuple[str, dict[str, Any], str]) -> dict[str, Any]:
+    """One point of a sweep, ``(experiment, params, store)``, run quietly (in a worker process)."""
+    experiment, params, out = task
+    return run(experiment, params, out=out)
+
+
+def announce(experiment: str, spec: Spec) -> None:
+    """Say on stderr what a large run will cost before it starts."""
+    estimate = spec.cost()
+    if estimate is not None and estimate.large:
+        fields = ", ".join(f"{name} = {getattr(spec, name)}" for name in estimate.fields)
+        stderr_console().print(f"[yellow]gflab: {experiment} will need {estimate} ({fields})[/yellow]", highlight=False)
 
 
 def _run_in(store: Store, experiment: str, spec: Any, *, force: bool, progress: bool) -> dict[str, Any]:
@@ -79,11 +98,18 @@ def _files(experiment: str, params: dict[str, Any], summary: dict[str, Any], res
 
     files: dict[str, Callable[[Path], None]] = {
         "spec.json": text(json.dumps(spec, indent=2, sort_keys=True)),
-        "metrics.parquet": lambda path: result.table.to_parquet(path, index=False),
+        "metrics.parquet": lambda path: _write_table(result.table, path),
     }
     files |= {f"{name}.png": figure(fig) for name, fig in result.figures.items()}
     files["summary.json"] = text(json.dumps(summary, indent=2))
     return files
+
+
+def _write_table(table: pd.DataFrame | SpooledTable, path: Path) -> None:
+    if isinstance(table, SpooledTable):
+        table.write(path)
+    else:
+        table.to_parquet(path, index=False)
 
 
 def reproduce(
@@ -93,36 +119,53 @@ def reproduce(
     out: str = "gflab-report",
     force: bool = False,
     progress: bool = False,
+    executor: str = "local",
+    jobs: int | None = None,
+    address: str | None = None,
+    workers: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Run claims (sharing runs with equal parameters), write claims.json and report.html."""
+    """Run claims (one run per distinct spec, spread over ``jobs`` worker processes or a Dask
+    cluster: :func:`gflab.executors.run_tasks`), then write claims.json and report.html once."""
     claims = get_claims(ids)
     specs = {c.id: get_experiment(c.experiment).validate(c.params(quick)) for c in claims}
     Store(out).check_writable()  # the report's folder
     store = Store(Path(out) / "runs")
     store.check_writable()
-    results, summaries = [], {}
+    keys = {c.id: json.dumps([c.experiment, c.params(quick)], sort_keys=True) for c in claims}
+    distinct = {keys[c.id]: (c.experiment, specs[c.id].model_dump(mode="json"), str(store.root), force) for c in claims}
+    order = list(distinct)
+    summaries: dict[str, dict[str, Any]] = {}
+    for index, result in run_tasks(
+        _stored_run, [distinct[k] for k in order], executor=executor, jobs=jobs, address=address, workers=workers,
+        label="reproduce", progress=progress,
+    ):  # fmt: skip
+        experiment, params, _, _ = distinct[order[index]]
+        if isinstance(result, Failed):  # a crashed run is an `error` verdict, not a lost report
+            result = {
+                "experiment": experiment,
+                "params": params,
+                "metrics": {},
+                "claims": [],
+                "run_dir": None,
+                "error": result.error,
+            }
+        summaries[order[index]] = result
+    results = []
     for claim in claims:
-        params = claim.params(quick)
-        key = json.dumps([claim.experiment, params], sort_keys=True)
-        if key not in summaries:
-            try:
-                summaries[key] = _run_in(store, claim.experiment, specs[claim.id], force=force, progress=progress)
-            except Exception as exc:  # a crashed run is an `error` verdict, not a lost report
-                summaries[key] = {
-                    "experiment": claim.experiment,
-                    "params": params,
-                    "metrics": {},
-                    "claims": [],
-                    "run_dir": None,
-                    "error": f"{type(exc).__name__}: {exc}",
-                }
-        summary = summaries[key]
+        summary = summaries[keys[claim.id]]
         row = claim.evaluate(summary["metrics"]) | {"run_dir": summary["run_dir"]}
         if "error" in summary:
             row["error"] = summary["error"]
         results.append(row)
-    write_report(Path(out), results, list(summaries.values()), quick=quick)
+    write_report(Path(out), results, [summaries[k] for k in order], quick=quick)
     return results
+
+
+def _stored_run(task: tuple[str, dict[str, Any], str, bool]) -> dict[str, Any]:
+    """One distinct run of a reproduction, ``(experiment, params, store, force)`` (in a worker)."""
+    experiment, params, root, force = task
+    spec = get_experiment(experiment).validate(params)
+    return _run_in(Store(root), experiment, spec, force=force, progress=False)
 
 
 def describe(experiment: str) -> list[dict[str, Any]]:

@@ -20,8 +20,27 @@ from gflab.experiments.registry import Entry
 
 FAMILIES: tuple[ModuleType, ...] = (learnability, multi_index, stability, networks, linear, online_sgd, factorised)
 
+FAMILY_PAPERS: dict[str, str] = {
+    "learnability": "Yarotsky 2024",
+    "multi_index": "Simsek, Bendjeddou & Hsu 2024; Bietti, Bruna & Pillaud-Vivien 2023",
+    "stability": "Wu, Ma & E 2018; Cohen et al. 2021; Ma, Wu & E 2022",
+    "networks": "E, Ma, Wojtowytsch & Wu 2020",
+    "linear": "Velikanov, Kuznedelev & Yarotsky; Yarotsky (corner GD)",
+    "online_sgd": "Saad & Solla 1995; Goldt et al. 2019",
+    "factorised": "Golikov, Gusev & Yarotsky; Velikanov, Panov & Yarotsky",
+}
 REGISTRY: dict[str, Entry] = {name: entry for family in FAMILIES for name, entry in family.EXPERIMENTS.items()}
 CLAIMS: tuple[Claim, ...] = tuple(claim for family in FAMILIES for claim in family.CLAIMS)
+
+
+def experiment_family(name: str) -> str:
+    """The family (package name) an experiment belongs to."""
+    return REGISTRY[name].module.split(".")[2]
+
+
+def experiment_paper(name: str) -> str:
+    """The papers an experiment's family measures (short citations, for ``gflab list``)."""
+    return FAMILY_PAPERS[experiment_family(name)]
 
 
 def get_experiment(name: str) -> Any:
@@ -52,4 +71,14 @@ def claims_markdown() -> str:
     return "\n".join(lines)
 
 
-__all__ = ["CLAIMS", "FAMILIES", "REGISTRY", "Entry", "claims_markdown", "get_claims", "get_experiment"]
+__all__ = [
+    "CLAIMS",
+    "FAMILIES",
+    "REGISTRY",
+    "Entry",
+    "claims_markdown",
+    "experiment_family",
+    "experiment_paper",
+    "get_claims",
+    "get_experiment",
+]

@@ -10,6 +10,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from gflab.errors import BadInput
+from gflab.experiments.cost import Cost
+from gflab.tables import SpooledTable
 
 INT64_MAX = 2**63 - 1  # integers travel to numpy and JAX as int64
 
@@ -41,6 +43,17 @@ class Spec(BaseModel):
                 raise BadInput(name, f"integers must lie within +-(2^63 - 1) (got {_short(value)})")
         return self
 
+    @model_validator(mode="after")
+    def _fits_the_machine(self) -> Spec:
+        estimate = self.cost()
+        if estimate is not None:
+            estimate.check()
+        return self
+
+    def cost(self) -> Cost | None:
+        """Estimated memory and time of the run (None: small at every accepted size)."""
+        return None
+
 
 def _type_name(annotation: Any) -> str:
     return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
@@ -56,12 +69,13 @@ class Result:
     """What an experiment run produces.
 
     metrics: JSON-able numbers and small lists (go into summary.json).
-    table: tidy frame, one row per recorded time and trajectory (metrics.parquet).
+    table: tidy frame, one row per recorded time and trajectory (metrics.parquet); a
+        :class:`~gflab.tables.SpooledTable` when it is built chunk by chunk on disk.
     figures: name -> matplotlib Figure (saved as PNG).
     """
 
     metrics: dict[str, Any]
-    table: pd.DataFrame
+    table: pd.DataFrame | SpooledTable
     figures: dict[str, Any] = field(default_factory=dict)
 
 
@@ -76,6 +90,11 @@ class Experiment(abc.ABC):
     @abc.abstractmethod
     def run(self, spec: Any, *, progress: bool = False) -> Result:
         """Run the experiment for a validated spec."""
+
+    def phase_boundary(self, x: str, y: str, params: dict[str, Any]) -> tuple[Any, Any] | None:
+        """The theory's curve in the plane of parameters (x, y) of a sweep, as arrays (xs, ys),
+        at the fixed ``params``; None when the experiment predicts none there."""
+        return None
 
     def validate(self, params: dict[str, Any]) -> Spec:
         """Validate raw parameters; a :class:`BadInput` naming the first bad field otherwise."""

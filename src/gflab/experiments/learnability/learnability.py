@@ -16,6 +16,7 @@ it (w0, tol, gtol, rtol, atol, eta) are refused (:mod:`~gflab.experiments.learna
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from gflab.problems.curves import AbstractCurveModel, output
 from gflab.problems.hierarchical import Hierarchical, hierarchical, resolution
 from gflab.results import VERDICT_NAMES, Verdict
 from gflab.simulation import Save, Trajectory
+from gflab.tables import SpooledTable
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
@@ -45,6 +47,60 @@ def sample_targets(spec: LearnabilitySpec) -> np.ndarray:
     if spec.targets == "uniform":
         return np.asarray(jax.random.uniform(key, (spec.n_targets, spec.d), minval=-spec.box, maxval=spec.box))
     return np.asarray(spec.box * jax.random.normal(key, (spec.n_targets, spec.d)))
+
+
+CHUNK = 1 << 19  # targets per simulation chunk: memory stays bounded however many targets
+
+
+@dataclass
+class ChunkedFits:
+    """Per-target results of the flows (one entry per target) and the spooled loss table."""
+
+    verdict: np.ndarray
+    final_loss: np.ndarray
+    t_final: np.ndarray
+    steps: np.ndarray
+    extreme_params: np.ndarray  # per chunk, the smallest and largest finite final parameters
+    table: SpooledTable
+
+
+def _fit_in_chunks(model: AbstractCurveModel, targets: np.ndarray, spec: LearnabilitySpec, progress: bool) -> ChunkedFits:
+    """The flows of every target, :data:`CHUNK` targets at a time; the loss at the save times
+    of each chunk goes to a :class:`SpooledTable` (10^7 targets x 24 times would not fit in memory)."""
+    save = Save.logspace(1e-2, spec.t1, 24)
+    verdicts, losses, times, steps, extremes = [], [], [], [], []
+    table = SpooledTable()
+    chunks = range(0, len(targets), CHUNK)
+    for i, start in enumerate(chunks):
+        label = f"{spec.model}: targets" + (f" ({i + 1}/{len(chunks)})" if len(chunks) > 1 else "")
+        traj = fit_targets(model, targets[start : start + CHUNK], spec, save=save, progress=progress, label=label)
+        verdicts.append(traj.verdict.astype(np.int8))
+        losses.append(traj.final_loss)
+        times.append(traj.t_final)
+        steps.append(traj.steps)
+        params = np.asarray(traj.final_params)
+        finite = params[np.isfinite(params).all(axis=1)]
+        if finite.size:
+            extremes.append(np.stack([finite.min(axis=0), finite.max(axis=0)]))
+        n, t = traj.observations["loss"].shape
+        table.append(
+            pd.DataFrame(
+                {
+                    "trajectory": np.repeat(np.arange(start, start + n), t),
+                    "t": np.tile(traj.ts, n),
+                    "loss": traj.observations["loss"].ravel(),
+                    "verdict": pd.Categorical.from_codes(np.repeat(traj.verdict, t), categories=VERDICT_NAMES),
+                }
+            )
+        )
+    return ChunkedFits(
+        verdict=np.concatenate(verdicts),
+        final_loss=np.concatenate(losses),
+        t_final=np.concatenate(times),
+        steps=np.concatenate(steps),
+        extreme_params=np.concatenate(extremes) if extremes else np.zeros((0, model.W)),
+        table=table,
+    )
 
 
 def _quantiles(values: np.ndarray) -> dict[str, float]:
@@ -67,36 +123,27 @@ class Learnability(Experiment):
             return _run_hierarchical(spec, progress)
         model = build_model(spec, spec.model)
         targets = sample_targets(spec)
-        traj = fit_targets(
-            model, targets, spec, save=Save.logspace(1e-2, spec.t1, 24), progress=progress, label=f"{spec.model}: targets"
-        )
+        fits = _fit_in_chunks(model, targets, spec, progress)
         metrics: dict[str, Any] = {
             "model": spec.model,
             "W": model.W,
             "d": model.d,
             "n_targets": spec.n_targets,
-            "fractions": verdict_fractions(traj.verdict),
-            "trapped_share_of_not_learned": _trapped_share(traj.verdict),
-            "final_loss": _quantiles(traj.final_loss),
-            "stop_time": _quantiles(traj.t_final),
-            "steps_mean": float(np.mean(traj.steps)),
+            "fractions": verdict_fractions(fits.verdict),
+            "trapped_share_of_not_learned": _trapped_share(fits.verdict),
+            "final_loss": _quantiles(fits.final_loss),
+            "stop_time": _quantiles(fits.t_final),
+            "steps_mean": float(np.mean(fits.steps)),
         }
-        table = pd.DataFrame(
-            {
-                "trajectory": np.repeat(np.arange(spec.n_targets), len(traj.ts)),
-                "t": np.tile(traj.ts, spec.n_targets),
-                "loss": traj.observations["loss"].ravel(),
-                "verdict": np.repeat(traj.verdict_names, len(traj.ts)),
-            }
-        )
-        figures = {"final_loss": _final_loss_figure(traj, spec)}
+        table = fits.table
+        figures = {"final_loss": _final_loss_figure(fits.final_loss, fits.verdict, spec)}
         shown = targets[: spec.n_show]
         if spec.n_show:
             dense = Save(
                 ts=tuple(np.concatenate([[0.0], np.geomspace(1e-3, spec.t1, 400)]).tolist()), observables={"output": output}
             )
             paths = fit_targets(model, shown, spec, save=dense)
-            figures["trajectories"] = _trajectory_figure(model, spec, shown, paths, traj.final_params)
+            figures["trajectories"] = _trajectory_figure(model, spec, shown, paths, fits.extreme_params)
         if spec.d == 2 and spec.grid:
             axis = np.linspace(-spec.box, spec.box, spec.grid)
             grid_targets = np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)
@@ -162,14 +209,14 @@ def _off_the_gaps(model: Hierarchical, coordinate: int, start: float = 0.5) -> f
     return value
 
 
-def _final_loss_figure(traj: Trajectory, spec: LearnabilitySpec) -> Any:
+def _final_loss_figure(final_loss: np.ndarray, verdict: np.ndarray, spec: LearnabilitySpec) -> Any:
     from gflab.plots import VERDICT_COLORS, figure
 
     fig, ax = figure()
-    losses = np.clip(traj.final_loss, 1e-20, None)
+    losses = np.clip(final_loss, 1e-20, None)
     bins = np.geomspace(max(losses.min(), 1e-20), max(losses.max(), 1e-19) * 1.01, 50)
     for code in Verdict:
-        sel = traj.verdict == code
+        sel = verdict == code
         if sel.any():
             ax.hist(losses[sel], bins=bins, color=VERDICT_COLORS[code], label=f"{code.label} ({sel.mean():.3f})", alpha=0.85)
     ax.axvline(spec.tol, color="k", ls="--", lw=1, label=f"tol = {spec.tol:g}")

@@ -7,6 +7,11 @@ from gflab.experiments.multi_index.claims import CLAIMS
 from gflab.experiments.registry import Entry
 
 EXPERIMENTS: dict[str, Entry] = {
+    "index-recovery": Entry(
+        "gflab.experiments.multi_index.index_recovery",
+        "IndexRecovery",
+        "one point of the (k, beta) phase diagram: the fraction of index vectors networks recover",
+    ),
     "search-phase": Entry(
         "gflab.experiments.multi_index.search_phase",
         "SearchPhase",

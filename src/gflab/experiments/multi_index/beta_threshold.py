@@ -23,7 +23,7 @@ import pandas as pd
 
 from gflab._jax import jax_module
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.multi_index.specs import BetaThresholdSpec
+from gflab.experiments.multi_index.specs import BetaThresholdSpec, SphereNeuronSpec
 from gflab.experiments.multi_index.sphere_common import information_exponent_of, parity_of, phi_of, run_neurons
 from gflab.problems.multi_index import SphereCorrelation, embed, index_vectors, sphere_start, unit_rows
 from gflab.simulation import Stop
@@ -71,6 +71,39 @@ def _bracket(betas: np.ndarray, saddle: np.ndarray) -> tuple[float, float] | Non
     return (float(betas[change[0]]), float(betas[change[0] + 1])) if change.size else None
 
 
+def recovered_fractions(
+    spec: SphereNeuronSpec, k: int, betas: np.ndarray, *, d: int, networks: int, neurons: int, progress: bool, label: str
+) -> np.ndarray:
+    """Mean fraction of the k index vectors (v_i . v_j = beta) recovered by networks of
+    ``neurons`` neurons from random starts in dimension d, one value per beta: v_j is recovered
+    when some neuron ends closer to it than to the average point w_bar."""
+    index = np.stack([embed(index_vectors(k, b), k + 1) for b in betas])
+    per_beta = networks * neurons
+    key = jax.random.fold_in(jax.random.key(spec.seed), 10_000 + k)
+    y0 = np.asarray(sphere_start(key, d, k, (len(betas) * per_beta,)))
+    traj = run_neurons(spec, np.repeat(index, per_beta, axis=0), y0, batched_index=True, progress=progress, description=label)
+    final = np.asarray(unit_rows(traj.final_params)).reshape(len(betas), networks, neurons, k + 1)
+    overlaps = np.einsum("bsnd,bjd->bsnj", final, index)
+    to_average = np.einsum("bsnd,bd->bsn", final, np.stack([average_point(i) for i in index]))
+    recovered = np.any(overlaps > to_average[..., None], axis=2)  # (betas, networks, k)
+    return recovered.mean(axis=(1, 2))
+
+
+def coverage_neurons(spec: SphereNeuronSpec, k: int) -> int:
+    """Neurons per network enough to cover all k index vectors with probability 0.9 at beta = 0."""
+    return theory.neurons_for_coverage(k, 0.9, theory.none_probability(k, parity_of(spec)))
+
+
+def _recovered_curve(spec: BetaThresholdSpec, k: int, progress: bool) -> dict[str, np.ndarray]:
+    """The recovered fraction against beta (networks of n neurons, enough for 90% coverage at beta = 0)."""
+    n = coverage_neurons(spec, k)
+    betas = np.linspace(0.0, 0.95, spec.plot_betas)
+    fraction = recovered_fractions(
+        spec, k, betas, d=spec.d, networks=spec.seeds, neurons=n, progress=progress, label=f"recovery (k={k})"
+    )
+    return {"betas": betas, "fraction": fraction, "n": np.array(n)}
+
+
 class BetaThreshold(Experiment):
     name = "beta-threshold"
     spec_class = BetaThresholdSpec
@@ -83,7 +116,7 @@ class BetaThreshold(Experiment):
             hessian = self._hessian_threshold(phi, k)
             flow = self._flow_threshold(spec, k, progress)
             rows.append({"k": k, "predicted": predicted, "hessian": hessian, "flow": flow})
-            curves[k] = self._recovered_curve(spec, k, progress) if spec.plot_betas else None
+            curves[k] = _recovered_curve(spec, k, progress) if spec.plot_betas else None
         errors_flow = [abs(r["flow"] - r["predicted"]) for r in rows]
         errors_hessian = [abs(r["hessian"] - r["predicted"]) for r in rows]
         metrics: dict[str, Any] = {
@@ -130,25 +163,6 @@ class BetaThreshold(Experiment):
                 return float("nan")
             low, high = bracket
         return 0.5 * (low + high)
-
-    @staticmethod
-    def _recovered_curve(spec: BetaThresholdSpec, k: int, progress: bool) -> dict[str, np.ndarray]:
-        """Mean fraction of index vectors recovered by networks of n neurons (enough for 90%
-        coverage at beta = 0), against beta."""
-        n = theory.neurons_for_coverage(k, 0.9, theory.none_probability(k, parity_of(spec)))
-        betas = np.linspace(0.0, 0.95, spec.plot_betas)
-        per_beta = spec.seeds * n
-        index = np.stack([embed(index_vectors(k, b), k + 1) for b in betas])
-        key = jax.random.fold_in(jax.random.key(spec.seed), 10_000 + k)
-        y0 = np.asarray(sphere_start(key, spec.d, k, (len(betas) * per_beta,)))
-        traj = run_neurons(
-            spec, np.repeat(index, per_beta, axis=0), y0, batched_index=True, progress=progress, description=f"recovery (k={k})"
-        )
-        final = np.asarray(unit_rows(traj.final_params)).reshape(len(betas), spec.seeds, n, k + 1)
-        overlaps = np.einsum("bsnd,bjd->bsnj", final, index)
-        to_average = np.einsum("bsnd,bd->bsn", final, np.stack([average_point(i) for i in index]))
-        recovered = np.any(overlaps > to_average[..., None], axis=2)  # (betas, seeds, k)
-        return {"betas": betas, "fraction": recovered.mean(axis=(1, 2)), "n": np.array(n)}
 
 
 def _figure(spec: BetaThresholdSpec, rows: list[dict[str, float]], curves: dict[int, Any]) -> Any:

@@ -7,7 +7,7 @@ sharing :class:`SphereNeuronSpec`, and subspaces under the two-timescale and pla
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -45,8 +45,11 @@ class SphereNeuronSpec(Spec):
 
 
 class SearchPhaseSpec(SphereNeuronSpec):
-    d_values: list[int] = Field(
-        [64, 128, 256, 512, 1024, 2048, 4096], min_length=2, description="ambient dimensions d (strictly increasing)"
+    d_values: list[Annotated[int, Field(ge=2, le=10**9)]] = Field(
+        [64, 128, 256, 512, 1024, 2048, 4096],
+        min_length=2,
+        max_length=32,
+        description="ambient dimensions d (strictly increasing)",
     )
     seeds: int = Field(200, ge=3, le=1_000_000, description="neurons per dimension")
     k: int = Field(1, ge=1, le=64, description="number of orthonormal index vectors")
@@ -69,7 +72,9 @@ class DirectionalConvergenceSpec(SphereNeuronSpec):
     n_neurons: int = Field(8, ge=1, le=10_000, description="student neurons per network")
     seeds: int = Field(400, ge=1, le=1_000_000, description="networks")
     converged: float = Field(0.99, gt=0, lt=1, description="a neuron has found v_j when its overlap reaches this")
-    coverage_ks: list[int] = Field([2, 4, 8], description="k values of the coverage-against-neurons figure")
+    coverage_ks: list[Annotated[int, Field(ge=1, le=64)]] = Field(
+        [2, 4, 8], max_length=16, description="k values of the coverage-against-neurons figure"
+    )
     coverage_pool: int = Field(2000, ge=0, le=1_000_000, description="neurons simulated per k of the figure (0: no figure)")
 
     @model_validator(mode="after")
@@ -80,7 +85,9 @@ class DirectionalConvergenceSpec(SphereNeuronSpec):
 
 
 class BetaThresholdSpec(SphereNeuronSpec):
-    ks: list[int] = Field([2, 4, 8], min_length=1, description="numbers of index vectors")
+    ks: list[Annotated[int, Field(ge=2, le=64)]] = Field(
+        [2, 4, 8], min_length=1, max_length=16, description="numbers of index vectors"
+    )
     delta: float = Field(1e-5, gt=0, lt=0.1, description="size of the perturbations of w_bar")
     horizon: float = Field(2e3, gt=0, description="flow time after a perturbation")
     perturbations: int = Field(4, ge=1, le=256, description="random tangent perturbations per beta")
@@ -92,10 +99,22 @@ class BetaThresholdSpec(SphereNeuronSpec):
 
     @model_validator(mode="after")
     def _check(self) -> BetaThresholdSpec:
-        if min(self.ks) < 2:
-            raise BadInput("ks", f"need at least two index vectors (got {self.ks})")
         if self.d <= max(self.ks):
             raise BadInput("d", f"must exceed every k (got d = {self.d}, ks = {self.ks})")
+        return self
+
+
+class IndexRecoverySpec(SphereNeuronSpec):
+    k: int = Field(4, ge=2, le=64, description="number of index vectors, v_i . v_j = beta")
+    beta: float = Field(0.0, ge=0, lt=1, description="overlap beta of the index vectors")
+    d: int = Field(64, ge=3, le=100_000, description="dimension of the random starts")
+    networks: int = Field(20, ge=1, le=100_000, description="networks from independent random starts")
+    neurons: int = Field(0, ge=0, le=1000, description="neurons per network (0: enough for 90% coverage at beta = 0)")
+
+    @model_validator(mode="after")
+    def _check(self) -> IndexRecoverySpec:
+        if self.d <= self.k:
+            raise BadInput("d", f"must exceed k (got d = {self.d}, k = {self.k})")
         return self
 
 
@@ -123,8 +142,8 @@ class SubspaceSpec(Spec):
 
 
 class TwoTimescaleSpec(SubspaceSpec):
-    d_values: list[int] = Field(
-        [32, 64, 128, 256, 512, 1024], min_length=2, description="ambient dimensions d (strictly increasing)"
+    d_values: list[Annotated[int, Field(ge=4, le=1_000_000)]] = Field(
+        [32, 64, 128, 256, 512, 1024], min_length=2, max_length=32, description="ambient dimensions d (strictly increasing)"
     )
     seeds: int = Field(100, ge=3, le=1_000_000, description="random starts per dimension")
     save_points: int = Field(400, ge=50, le=10_000, description="log-spaced save times (escape times interpolate them)")
@@ -147,6 +166,7 @@ class PlantedSpec(SubspaceSpec):
 __all__ = [
     "BetaThresholdSpec",
     "DirectionalConvergenceSpec",
+    "IndexRecoverySpec",
     "PlantedSpec",
     "SearchPhaseSpec",
     "SphereNeuronSpec",

@@ -20,6 +20,11 @@ EXPERIMENTS: dict[str, Entry] = {
         "SGDStability",
         "mini-batch SGD on 1-D quadratic families: the second-moment stability boundary in (eta, B), three sampling schemes",
     ),
+    "sgd-second-moment": Entry(
+        "gflab.experiments.stability.sgd_second_moment",
+        "SGDSecondMoment",
+        "one point of the (eta, B) phase diagram: does mini-batch SGD contract E[theta^2]",
+    ),
     "edge-of-stability": Entry(
         "gflab.experiments.stability.edge_of_stability",
         "EdgeOfStability",

@@ -25,7 +25,7 @@ from gflab._jax import jax_module
 from gflab.dynamics import SGD
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.stability.specs import SGDStabilitySpec
+from gflab.experiments.stability.specs import SGDSecondMomentSpec, SGDStabilitySpec
 from gflab.problems.quadratic import QuadraticFamily
 from gflab.simulation import Save, Stop, simulate
 from gflab.theory import stability as theory
@@ -37,13 +37,42 @@ import jax.numpy as jnp  # noqa: E402
 _SLOTS = 1 << 15  # runs of a few scalar steps each: large rounds keep the host's share small
 
 
+def curvatures(spec: SGDStabilitySpec | SGDSecondMomentSpec) -> np.ndarray:
+    """The family's curvatures a_i: log-normal with spread ``spread``, normalised to mean 1."""
+    a = np.exp(spec.spread * np.random.default_rng(spec.seed).normal(size=spec.n_samples))
+    return a / a.mean()
+
+
+def growth_rates(
+    spec: SGDStabilitySpec | SGDSecondMomentSpec, a: np.ndarray, b: int, scheme: str, etas: np.ndarray
+) -> np.ndarray:
+    """Measured log(mean theta_K^2) / K at each step size (``paths`` SGD runs each)."""
+    # few steps: mean theta_K^2 is a mean of products of K random factors whose relative
+    # variance grows like (E X^2 / (E X)^2)^K, so long runs would be dominated by rare paths
+    steps = spec.epochs * (spec.n_samples // b) if scheme == "reshuffling" else spec.steps
+    base = jax.random.key(spec.seed + 1)
+    streams = jax.vmap(lambda p: jax.random.key_data(jax.random.fold_in(base, p)))(jnp.arange(spec.paths))
+    problem = QuadraticFamily(
+        curvatures=jnp.asarray(a),
+        key=jnp.tile(streams, (len(etas), 1)),  # run p has the same stream at every step size
+        scheme=scheme,  # type: ignore[arg-type]
+    )
+    eta = jnp.repeat(jnp.asarray(etas), spec.paths)
+    traj = simulate(
+            problem, SGD(eta=eta, batch_size=b, t1=steps * eta), jnp.ones(()), over=lambda p: p.key,
+            dynamics_over=lambda d: (d.eta, d.t1), save=Save(observables={}), stop=Stop(bound=1e300),
+            slots=_SLOTS,
+        )  # fmt: skip
+    theta2 = np.asarray(traj.final_params).reshape(len(etas), spec.paths) ** 2
+    return np.log(np.mean(theta2, axis=1)) / steps
+
+
 class SGDStability(Experiment):
     name = "sgd-stability"
     spec_class = SGDStabilitySpec
 
     def run(self, spec: SGDStabilitySpec, *, progress: bool = False) -> Result:
-        a = np.exp(spec.spread * np.random.default_rng(spec.seed).normal(size=spec.n_samples))
-        a /= a.mean()
+        a = curvatures(spec)
         rows = []
         for scheme in spec.schemes:
             for b in spec.batch_sizes:
@@ -70,30 +99,8 @@ class SGDStability(Experiment):
         }
         return Result(metrics=metrics, table=table, figures={"boundary": _figure(spec, a, table)})
 
-    @staticmethod
-    def _growth(spec: SGDStabilitySpec, a: np.ndarray, b: int, scheme: str, etas: np.ndarray) -> np.ndarray:
-        """Measured log(mean theta_K^2) / K at each step size (``paths`` SGD runs each)."""
-        # few steps: mean theta_K^2 is a mean of products of K random factors whose relative
-        # variance grows like (E X^2 / (E X)^2)^K, so long runs would be dominated by rare paths
-        steps = spec.epochs * (spec.n_samples // b) if scheme == "reshuffling" else spec.steps
-        base = jax.random.key(spec.seed + 1)
-        streams = jax.vmap(lambda p: jax.random.key_data(jax.random.fold_in(base, p)))(jnp.arange(spec.paths))
-        problem = QuadraticFamily(
-            curvatures=jnp.asarray(a),
-            key=jnp.tile(streams, (len(etas), 1)),  # run p has the same stream at every step size
-            scheme=scheme,  # type: ignore[arg-type]
-        )
-        eta = jnp.repeat(jnp.asarray(etas), spec.paths)
-        traj = simulate(
-            problem, SGD(eta=eta, batch_size=b, t1=steps * eta), jnp.ones(()), over=lambda p: p.key,
-            dynamics_over=lambda d: (d.eta, d.t1), save=Save(observables={}), stop=Stop(bound=1e300),
-            slots=_SLOTS,
-        )  # fmt: skip
-        theta2 = np.asarray(traj.final_params).reshape(len(etas), spec.paths) ** 2
-        return np.log(np.mean(theta2, axis=1)) / steps
-
     def _crossing(self, spec: SGDStabilitySpec, a: np.ndarray, b: int, scheme: str, etas: np.ndarray) -> tuple[float, float]:
-        growth = self._growth(spec, a, b, scheme, etas)
+        growth = growth_rates(spec, a, b, scheme, etas)
         up = np.nonzero((growth[:-1] < 0) & (growth[1:] >= 0))[0]
         if not up.size:
             raise BadInput("spread", f"no stability boundary in eta in [{etas[0]:.3g}, {etas[-1]:.3g}] for {scheme}, B = {b}")

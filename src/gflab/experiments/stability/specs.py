@@ -8,10 +8,13 @@ dimension of the inputs (or of the parameter of a quadratic); ``seeds`` repetiti
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gflab.errors import BadInput
 from gflab.experiments.base import Spec
+from gflab.experiments.cost import GIB, Cost, cost
 from gflab.hermite import ACTIVATION_NAMES, activation
 from gflab.theory.networks import DataSet, Scaling
 from gflab.theory.stability import Flatness, Scheme
@@ -50,6 +53,18 @@ class GDStabilitySpec(Spec):
     rounds: int = Field(4, ge=1, le=12, description="grids: the first log-spaced, then linear refinements of the bracket")
     seed: int = Field(0, ge=0, description="random seed of the Hessians and the starts")
 
+    def cost(self) -> Cost:
+        # one run per (quadratic, step): its d x d Hessian, d^2 multiply-adds per GD step
+        runs = self.n_quadratics * self.grid
+        return cost(
+            3 * runs * self.d**2 * 8 / GIB,
+            self.rounds * runs * self.steps * self.d**2 * 2 / 2e9,
+            "d",
+            "n_quadratics",
+            "grid",
+            "steps",
+        )
+
     @model_validator(mode="after")
     def _check(self) -> GDStabilitySpec:
         if self.lambda_min > self.lambda_max:
@@ -64,7 +79,9 @@ class SGDStabilitySpec(Spec):
         8, ge=2, le=12, description="per-sample losses of the quadratic family (reshuffling enumerates partitions)"
     )
     spread: float = Field(1.0, ge=0, le=3, description="log-normal spread of the curvatures a_i")
-    batch_sizes: list[int] = Field([1, 2, 4], min_length=1, description="batch sizes B")
+    batch_sizes: list[Annotated[int, Field(ge=1, le=12)]] = Field(
+        [1, 2, 4], min_length=1, max_length=12, description="batch sizes B"
+    )
     schemes: list[Scheme] = Field(
         ["with-replacement", "without-replacement", "reshuffling"], min_length=1, description="batch sampling schemes"
     )
@@ -84,10 +101,33 @@ class SGDStabilitySpec(Spec):
         return self
 
 
+class SGDSecondMomentSpec(Spec):
+    n_samples: int = Field(8, ge=2, le=12, description="per-sample losses of the quadratic family")
+    spread: float = Field(1.0, ge=0, le=3, description="log-normal spread of the curvatures a_i")
+    eta: float = Field(1.0, gt=0, le=10, description="SGD step")
+    batch_size: int = Field(2, ge=1, le=12, description="batch size B")
+    scheme: Scheme = Field("with-replacement", description="batch sampling scheme")
+    paths: int = Field(50_000, ge=100, le=10_000_000, description="independent SGD runs")
+    steps: int = Field(2, ge=1, le=1000, description="SGD steps per run for the iid schemes")
+    epochs: int = Field(1, ge=1, le=100, description="epochs per run for reshuffling")
+    seed: int = Field(0, ge=0, description="random seed of the curvatures and the batch streams")
+
+    @model_validator(mode="after")
+    def _check(self) -> SGDSecondMomentSpec:
+        if self.batch_size > self.n_samples or (self.scheme == "reshuffling" and self.n_samples % self.batch_size):
+            raise BadInput(
+                "batch_size",
+                f"must be at most n_samples = {self.n_samples} and divide it for reshuffling (got {self.batch_size})",
+            )
+        return self
+
+
 class EdgeOfStabilitySpec(NetworkSpec):
     data: DataSet = Field("digits", description="training data (digits, teacher, barron, cosine)")
     scaling: Scaling = Field("conventional", description="network scaling (conventional, ntk, mean-field, random-features)")
-    etas: list[float] = Field([0.01, 0.02, 0.05, 0.1, 0.2], min_length=1, description="GD step sizes")
+    etas: list[Annotated[float, Field(gt=0, le=100)]] = Field(
+        [0.01, 0.02, 0.05, 0.1, 0.2], min_length=1, max_length=64, description="GD step sizes"
+    )
     steps: int = Field(3000, ge=1, le=10_000_000, description="GD steps at every step size")
     save_points: int = Field(31, ge=2, le=2000, description="recorded steps (evenly spaced in the step count)")
     matvecs: int = Field(20, ge=2, le=500, description="Lanczos Hessian-vector products per sharpness")
@@ -97,18 +137,33 @@ class EdgeOfStabilitySpec(NetworkSpec):
     atol: float = Field(1e-9, gt=0, description="absolute tolerance of the gradient flow's adaptive solver")
     seed: int = Field(0, ge=0, description="random seed of the data and the initialisation")
 
+    def cost(self) -> Cost:
+        # full-batch GD: n_samples x width x 64 (digits' inputs) multiply-adds per step, forward
+        # and backward, plus the gradient flow and the Lanczos sharpness at every saved step
+        work = (len(self.etas) + self.flow) * self.steps * self.n_samples * self.width * 64 * 6
+        return cost(self.save_points * self.width * 70 * 8 * len(self.etas) / GIB, work / 2e9, "steps", "etas", "width")
+
 
 class SGDMinimaSpec(NetworkSpec):
     data: DataSet = Field("teacher", description="training data (digits, teacher, barron, cosine)")
     n_samples: int = Field(40, ge=2, le=DIGITS, description="training samples")
     d: int = Field(5, ge=1, le=1000, description="input dimension of the teacher data")
     eta: float = Field(0.2, gt=0, le=100, description="SGD step")
-    batch_sizes: list[int] = Field([4, 10, 20, 40], min_length=1, description="batch sizes B (indices drawn with replacement)")
+    batch_sizes: list[Annotated[int, Field(ge=1, le=DIGITS)]] = Field(
+        [4, 10, 20, 40], min_length=1, max_length=32, description="batch sizes B (indices drawn with replacement)"
+    )
     seeds: int = Field(8, ge=1, le=1000, description="initialisations (and batch streams) per batch size")
     steps: int = Field(20_000, ge=1, le=10_000_000, description="largest number of SGD steps per run")
     tol: float = Field(1e-8, gt=0, description="full-batch loss below which a minimum is reached")
     matvecs: int = Field(40, ge=2, le=500, description="Lanczos products per eigenvalue")
     seed: int = Field(0, ge=0, description="random seed of the data, the initialisations and the batches")
+
+    def cost(self) -> Cost:
+        # SGD steps of B x width x d multiply-adds (forward and backward) for every run
+        work = self.seeds * self.steps * sum(self.batch_sizes) * self.width * self.d * 6
+        return cost(
+            self.seeds * len(self.batch_sizes) * self.n_samples * self.width * 8 / GIB, work / 2e9, "steps", "seeds", "width"
+        )
 
     @model_validator(mode="after")
     def _batches(self) -> SGDMinimaSpec:
@@ -120,10 +175,17 @@ class SGDMinimaSpec(NetworkSpec):
 class SDEFlatnessSpec(Spec):
     h: Flatness = Field("quadratic", description="flatness profile h(x) along the valley (quadratic, cosh, exponential)")
     sigma: float = Field(1.0, gt=0, le=100, description="noise level: D^2 = sigma^2 / 2 times the Hessian on the valley")
-    etas: list[float] = Field([0.005, 0.01, 0.02], min_length=1, description="SGD step sizes (the noise scales)")
+    etas: list[Annotated[float, Field(gt=0, le=0.1)]] = Field(
+        [0.005, 0.01, 0.02], min_length=1, max_length=32, description="SGD step sizes (the noise scales)"
+    )
     x0: float = Field(1.0, ge=-5, le=5, description="start on the valley's floor (x0, 0)")
     paths: int = Field(4000, ge=10, le=10_000_000, description="independent SDE paths per step size")
     t1: float = Field(100.0, gt=0, description="final time")
     dt: float = Field(0.002, gt=0, le=0.1, description="Euler-Maruyama step")
     save_points: int = Field(51, ge=2, le=10_000, description="evenly spaced save times in [0, t1]")
     seed: int = Field(0, ge=0, description="random seed of the noise")
+
+    def cost(self) -> Cost:
+        # Euler-Maruyama: ~4e6 path-steps per second here; the saved (x, y^2) of every path
+        paths = len(self.etas) * self.paths
+        return cost(4 * paths * self.save_points * 8 / GIB, paths * self.t1 / self.dt / 4e6, "t1", "paths", "dt", "etas")
