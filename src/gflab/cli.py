@@ -308,12 +308,39 @@ def show(
 
 
 @app.command()
+def report(
+    source: Annotated[str, typer.Argument(help="A report folder (claims.json + runs/), a run folder, or a store.")],
+    out: Annotated[str | None, typer.Option("--out", help="Where to write (default: in place, or SOURCE/report).")] = None,
+) -> None:
+    """Rebuild report.html from stored runs (a moved or copied folder works)."""
+    from gflab.report import rebuild_report
+
+    typer.echo(str(rebuild_report(Path(source), Path(out) if out else None)))
+
+
+@app.command()
 def gc(out: Annotated[str, typer.Option("--out", help="Store folder.")] = "gflab-runs") -> None:
     """Remove the temporary folders that killed runs left in a store."""
     from gflab.store import Store
 
     removed = Store(out).clean()
     typer.echo(f"removed {len(removed)} temporary folder(s) from {out}", err=True)
+
+
+def _experiment_help(args: list[str]) -> bool:
+    """``gflab run EXPERIMENT --help``: the command's options, then the experiment's parameters."""
+    if len(args) < 3 or args[0] != "run" or not {"--help", "-h"} & set(args[2:]):
+        return False
+    from gflab.experiments import REGISTRY
+
+    if args[1] not in REGISTRY:
+        return False
+    try:
+        app(["run", "--help"], standalone_mode=False)
+    except SystemExit:
+        pass
+    describe(args[1], as_json=False)
+    return True
 
 
 def _interrupted(signum: int, frame: Any) -> None:
@@ -331,6 +358,8 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, _interrupted)
     try:
+        if _experiment_help(sys.argv[1:]):
+            sys.exit(0)
         code = app(standalone_mode=False)
     except BadInput as exc:
         sys.stderr.write(f"gflab: error: {exc}\n")

@@ -13,18 +13,19 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, get_origin
 
 from gflab.console import stderr_console
 from gflab.executors import Failed, run_tasks
-from gflab.experiments import CLAIMS, get_claims, get_experiment
+from gflab.experiments import CLAIMS, get_claims, get_experiment, spec_class, validate
 from gflab.experiments.base import Result, Spec
-from gflab.plots import save_figure
 from gflab.report import write_report
 from gflab.store import SPEC_VERSION, Store, jsonable
-from gflab.tables import SpooledTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gflab.tables import SpooledTable
 
 
 def run(
@@ -35,7 +36,7 @@ def run(
     The same spec found complete in the store is loaded, not run again, unless ``force``.
     """
     store = Store(out)
-    spec = get_experiment(experiment).validate(params or {})
+    spec = validate(experiment, params or {})
     store.check_writable()
     announce(experiment, spec)
     return _run_in(store, experiment, spec, force=force, progress=progress)
@@ -94,7 +95,12 @@ def _files(experiment: str, params: dict[str, Any], summary: dict[str, Any], res
         return write
 
     def figure(fig: Any) -> Callable[[Path], None]:
-        return lambda path: save_figure(fig, path)
+        def save(path: Path) -> None:
+            from gflab.plots import save_figure
+
+            save_figure(fig, path)
+
+        return save
 
     files: dict[str, Callable[[Path], None]] = {
         "spec.json": text(json.dumps(spec, indent=2, sort_keys=True)),
@@ -106,6 +112,7 @@ def _files(experiment: str, params: dict[str, Any], summary: dict[str, Any], res
 
 
 def _write_table(table: pd.DataFrame | SpooledTable, path: Path) -> None:
+
     if isinstance(table, SpooledTable):
         table.write(path)
     else:
@@ -127,7 +134,7 @@ def reproduce(
     """Run claims (one run per distinct spec, spread over ``jobs`` worker processes or a Dask
     cluster: :func:`gflab.executors.run_tasks`), then write claims.json and report.html once."""
     claims = get_claims(ids)
-    specs = {c.id: get_experiment(c.experiment).validate(c.params(quick)) for c in claims}
+    specs = {c.id: validate(c.experiment, c.params(quick)) for c in claims}
     Store(out).check_writable()  # the report's folder
     store = Store(Path(out) / "runs")
     store.check_writable()
@@ -164,25 +171,23 @@ def reproduce(
 def _stored_run(task: tuple[str, dict[str, Any], str, bool]) -> dict[str, Any]:
     """One distinct run of a reproduction, ``(experiment, params, store, force)`` (in a worker)."""
     experiment, params, root, force = task
-    spec = get_experiment(experiment).validate(params)
+    spec = validate(experiment, params)
     return _run_in(Store(root), experiment, spec, force=force, progress=False)
 
 
 def describe(experiment: str) -> list[dict[str, Any]]:
     """The parameters of ``experiment``: name, type, default, bounds, description, and the
     claims whose specs set it (one dict per parameter, in the spec's order)."""
-    spec_class = get_experiment(experiment).spec_class
+    fields = spec_class(experiment).model_fields
     claims = [c for c in CLAIMS if c.experiment == experiment]
     rows = []
-    for name, info in spec_class.model_fields.items():
-        # annotated_types constraints (Ge(ge=1), MaxLen(max_length=8), ...) as "ge=1"
-        bounds = [repr(m).split("(", 1)[1].rstrip(")") for m in info.metadata if type(m).__module__ == "annotated_types"]
+    for name, info in fields.items():
         rows.append(
             {
                 "name": name,
                 "type": _type_label(info.annotation),
                 "default": jsonable(info.default),
-                "bounds": ", ".join(bounds),
+                "bounds": ", ".join(_bounds(info.metadata) + [f"each {b}" for b in _item_bounds(info.annotation)]),
                 "description": info.description or "",
                 "claims": [c.id for c in claims if name in c.quick or name in c.full],
             }
@@ -190,9 +195,31 @@ def describe(experiment: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _bounds(metadata: list[Any]) -> list[str]:
+    """annotated_types constraints (Ge(ge=1), MaxLen(max_length=8), ...) as "ge=1"."""
+    return [repr(m).split("(", 1)[1].rstrip(")") for m in metadata if type(m).__module__ == "annotated_types"]
+
+
+def _item_bounds(annotation: Any) -> list[str]:
+    """The constraints on the items of a list[Annotated[int, Field(ge=1)]] field."""
+    from typing import get_args
+
+    args = get_args(annotation)
+    if get_origin(annotation) is list and args and hasattr(args[0], "__metadata__"):
+        return [b for field_info in args[0].__metadata__ for b in _bounds(getattr(field_info, "metadata", []))]
+    return []
+
+
 def _type_label(annotation: Any) -> str:
-    label = str(annotation).replace("typing.", "")
-    return annotation.__name__ if isinstance(annotation, type) else label
+    """int, float, list[int], "one of a | b | c" for a Literal."""
+    from typing import Literal, get_args
+
+    if get_origin(annotation) is Literal:
+        return "one of " + " | ".join(str(a) for a in get_args(annotation))
+    if get_origin(annotation) is list:
+        (item,) = get_args(annotation) or (Any,)
+        return f"list[{_type_label(get_args(item)[0] if hasattr(item, '__metadata__') else item)}]"
+    return annotation.__name__ if isinstance(annotation, type) else str(annotation).replace("typing.", "")
 
 
 __all__ = ["describe", "reproduce", "run"]

@@ -23,7 +23,7 @@ from typing import Any
 
 from gflab.errors import BadInput
 
-SPEC_VERSION = 1
+SPEC_VERSION = 2  # 2: gd-stability draws a figure; summaries record wall time
 
 
 def jsonable(value: Any) -> Any:
@@ -174,9 +174,11 @@ def read_params_file(path: str) -> dict[str, Any]:
     import tomllib
 
     try:
-        text = Path(path).read_text()
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise BadInput("spec", f"cannot read {path!r}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise BadInput("spec", f"{path!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
         data = json.loads(text) if path.endswith(".json") else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:

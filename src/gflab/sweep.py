@@ -42,7 +42,7 @@ import numpy as np
 
 from gflab.errors import BadInput
 from gflab.executors import Failed, run_tasks
-from gflab.experiments import get_experiment
+from gflab.experiments import get_experiment, validate
 from gflab.lab import run_point
 from gflab.store import Store, jsonable, read_params_file
 
@@ -171,10 +171,9 @@ def run_sweep(
     Returns the sweep's summary: counts of points by status and the folder it wrote.
     """
     sweep = parse(read_params_file(path), Path(path).stem)
-    experiment = get_experiment(sweep.experiment)
     points = sweep.points()
     for point in points:
-        experiment.validate(point)
+        validate(sweep.experiment, point)
     store = Store(out)
     store.check_writable()
     rows: list[dict[str, Any] | None] = [None] * len(points)
@@ -197,10 +196,17 @@ def run_sweep(
 def _row(point: dict[str, Any], result: Any) -> dict[str, Any]:
     """One row of the table: the point's parameters, its scalar metrics, status, error, run."""
     if isinstance(result, Failed):
-        return {"params": point, "metrics": {}, "status": "error", "error": result.error, "run_dir": None}
+        return {"params": point, "metrics": {}, "status": "error", "error": result.error, "run_dir": None, "finished": None}
     metrics = _scalars(result["metrics"])
     status = "diverged" if metrics.get("verdict") == "diverged" else "ok"  # a point experiment's own verdict
-    return {"params": point, "metrics": metrics, "status": status, "error": "", "run_dir": result["run_dir"]}
+    return {
+        "params": point,
+        "metrics": metrics,
+        "status": status,
+        "error": "",
+        "run_dir": result["run_dir"],
+        "finished": result.get("finished"),  # when the run was computed (a cached run keeps its stamp)
+    }
 
 
 def _scalars(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -224,7 +230,7 @@ def _write(folder: Path, sweep: SweepSpec, rows: list[dict[str, Any]]) -> dict[s
     table = pd.DataFrame(
         [
             {**{f"param.{k}": jsonable(v) for k, v in r["params"].items() if k in sweep.axes or k == "seed"}, **r["metrics"]}
-            | {"status": r["status"], "error": r["error"], "run_dir": r["run_dir"]}
+            | {"status": r["status"], "error": r["error"], "run_dir": r["run_dir"], "finished": r["finished"]}
             for r in rows
         ]
     )

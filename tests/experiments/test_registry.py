@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from gflab.experiments import FAMILIES, REGISTRY, get_experiment
+from gflab.experiments import FAMILIES, REGISTRY, get_experiment, spec_class
 
 
 def _family_name(family: object) -> str:
@@ -20,6 +20,7 @@ def test_registry_key_is_the_experiment_name(name: str) -> None:
     experiment = get_experiment(name)
     assert experiment.name == name
     assert experiment.spec_class.__module__ == f"{REGISTRY[name].module.rsplit('.', 1)[0]}.specs"
+    assert spec_class(name) is experiment.spec_class  # the registry names it: validation needs no JAX
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
@@ -30,9 +31,13 @@ def test_every_spec_field_is_described(name: str) -> None:
 
 
 def test_registry_and_specs_import_without_jax() -> None:
-    """``gflab list`` and the parameter contract never pay for JAX."""
+    """``gflab list`` and the parameter contract never pay for JAX (every spec validated)."""
     modules = ["gflab.experiments"] + [f"gflab.experiments.{_family_name(f)}.specs" for f in FAMILIES]
-    code = f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\nprint('jax' in sys.modules)"
+    code = (
+        f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n"
+        "from gflab.experiments import REGISTRY, spec_class\nfor name in REGISTRY: spec_class(name)\n"
+        "print('jax' in sys.modules)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"

@@ -16,6 +16,7 @@ from typing import Any
 from gflab.claims import Claim
 from gflab.errors import BadInput
 from gflab.experiments import factorised, learnability, linear, multi_index, networks, online_sgd, stability
+from gflab.experiments.base import Spec, validate_spec
 from gflab.experiments.registry import Entry
 
 FAMILIES: tuple[ModuleType, ...] = (learnability, multi_index, stability, networks, linear, online_sgd, factorised)
@@ -43,12 +44,30 @@ def experiment_paper(name: str) -> str:
     return FAMILY_PAPERS[experiment_family(name)]
 
 
-def get_experiment(name: str) -> Any:
-    """The experiment object registered under ``name``."""
+def _entry(name: str) -> Entry:
     if name not in REGISTRY:
         raise BadInput("experiment", f"unknown experiment {name!r}; accepted: {', '.join(REGISTRY)}")
-    entry = REGISTRY[name]
+    return REGISTRY[name]
+
+
+def get_experiment(name: str) -> Any:
+    """The experiment object registered under ``name`` (imports its module, and JAX)."""
+    entry = _entry(name)
     return getattr(importlib.import_module(entry.module), entry.cls)()
+
+
+def spec_class(name: str) -> type[Spec]:
+    """The spec class of experiment ``name``, from its family's JAX-free ``specs`` module."""
+    entry = _entry(name)
+    if not entry.spec:
+        return get_experiment(name).spec_class  # type: ignore[no-any-return]
+    family = entry.module.rsplit(".", 1)[0]
+    return getattr(importlib.import_module(f"{family}.specs"), entry.spec)  # type: ignore[no-any-return]
+
+
+def validate(name: str, params: dict[str, Any]) -> Spec:
+    """The validated spec of a run of ``name`` (no JAX imported: refusals are instant)."""
+    return validate_spec(name, spec_class(name), params)
 
 
 def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:
@@ -81,4 +100,6 @@ __all__ = [
     "experiment_paper",
     "get_claims",
     "get_experiment",
+    "spec_class",
+    "validate",
 ]

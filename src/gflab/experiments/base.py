@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from gflab.errors import BadInput
 from gflab.experiments.cost import Cost
-from gflab.tables import SpooledTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gflab.tables import SpooledTable
 
 INT64_MAX = 2**63 - 1  # integers travel to numpy and JAX as int64
 
@@ -98,10 +101,15 @@ class Experiment(abc.ABC):
 
     def validate(self, params: dict[str, Any]) -> Spec:
         """Validate raw parameters; a :class:`BadInput` naming the first bad field otherwise."""
-        try:
-            return self.spec_class(**params)
-        except ValidationError as exc:
-            raise BadInput(*_describe(self.name, self.spec_class, exc)) from None
+        return validate_spec(self.name, self.spec_class, params)
+
+
+def validate_spec(experiment: str, spec_class: type[Spec], params: dict[str, Any]) -> Spec:
+    """``spec_class(**params)``, or a :class:`BadInput` naming ``experiment.field`` and what it accepts."""
+    try:
+        return spec_class(**params)
+    except ValidationError as exc:
+        raise BadInput(*_describe(experiment, spec_class, exc)) from None
 
 
 def _describe(experiment: str, spec_class: type[Spec], exc: ValidationError) -> tuple[str, str]:

@@ -104,7 +104,8 @@ def _fit_in_chunks(model: AbstractCurveModel, targets: np.ndarray, spec: Learnab
 
 
 def _quantiles(values: np.ndarray) -> dict[str, float]:
-    qs = np.quantile(values, [0.0, 0.1, 0.5, 0.9, 1.0])
+    # an order statistic, not interpolated: diverged runs have infinite losses (inf - inf is nan)
+    qs = np.quantile(values, [0.0, 0.1, 0.5, 0.9, 1.0], method="inverted_cdf")
     return {name: float(q) for name, q in zip(["min", "q10", "median", "q90", "max"], qs, strict=True)}
 
 
@@ -213,7 +214,8 @@ def _final_loss_figure(final_loss: np.ndarray, verdict: np.ndarray, spec: Learna
     from gflab.plots import VERDICT_COLORS, figure
 
     fig, ax = figure()
-    losses = np.clip(final_loss, 1e-20, None)
+    # diverged runs (infinite, or beyond 1e100) are drawn in the last bin
+    losses = np.clip(np.nan_to_num(final_loss, nan=1e100, posinf=1e100), 1e-20, 1e100)
     bins = np.geomspace(max(losses.min(), 1e-20), max(losses.max(), 1e-19) * 1.01, 50)
     for code in Verdict:
         sel = verdict == code

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gflab.claims.claim import Claim
+from gflab.claims.claim import Claim, Quantity
 from gflab.theory import multi_index as sbh
 from gflab.theory import subspace as bbp
 
@@ -29,6 +29,8 @@ CLAIMS: tuple[Claim, ...] = (
             predicted=sbh.search_exponent(p),
             quick={"sigma": f"he{p}", "sigma_star": f"he{p}", "seeds": 300},
             full={"sigma": f"he{p}", "sigma_star": f"he{p}", "seeds": 3000},
+            figures=("search_time",),
+            measured_label="fitted exponent of the median search time in d",
         )
         for p in (3, 4)
     ),
@@ -49,6 +51,7 @@ CLAIMS: tuple[Claim, ...] = (
                 predicted=1.0,
                 quick=_directional_sizes(p, quick=True),
                 full=_directional_sizes(p, quick=False),
+                measured_label="lower end of the Wilson interval of the share of neurons that reach their nearest index vector",
             ),
             Claim(
                 id=f"directional-convergence.coverage-he{p}",
@@ -63,6 +66,7 @@ CLAIMS: tuple[Claim, ...] = (
                 predicted=sbh.coverage_probability(8, 4, sbh.none_probability(4, "odd" if p % 2 else "even")),
                 quick=_directional_sizes(p, quick=True),
                 full=_directional_sizes(p, quick=False),
+                measured_label="share of networks that found every index vector (95% interval in coverage.low, coverage.high)",
             ),
         )
     ),
@@ -79,6 +83,9 @@ CLAIMS: tuple[Claim, ...] = (
             predicted=0.0,
             quick={"sigma": f"he{p}", "sigma_star": f"he{p}", "ks": [2, 4, 8], "plot_betas": 10, "seeds": 5},
             full={"sigma": f"he{p}", "sigma_star": f"he{p}", "ks": [2, 4, 8], "plot_betas": 20, "seeds": 20},
+            figures=("recovered",),
+            measured_label="largest |measured - predicted beta_c| over k",
+            quantity=Quantity("threshold beta_c", measured=f"thresholds.*.{how}", predicted="thresholds.*.predicted", over="k"),
         )
         for p in (3, 4)
         for how, what in (("flow", "perturbed gradient flows"), ("hessian", "the Riemannian Hessian"))
@@ -95,6 +102,8 @@ CLAIMS: tuple[Claim, ...] = (
         predicted=1.0,
         quick={"link": "staircase", "seeds": 100},
         full={"link": "staircase", "seeds": 1000},
+        figures=("plateaus",),
+        measured_label="share of runs (all d) that reach the global minimum",
     ),
     Claim(
         id="two-timescale.order-staircase",
@@ -108,6 +117,8 @@ CLAIMS: tuple[Claim, ...] = (
         predicted=1.0,
         quick={"link": "staircase", "seeds": 100},
         full={"link": "staircase", "seeds": 1000},
+        figures=("plateaus",),
+        measured_label="share of runs whose plateaus end in the predicted order (smallest over the plateaus)",
     ),
     *(
         Claim(
@@ -121,6 +132,14 @@ CLAIMS: tuple[Claim, ...] = (
             predicted=0.0,
             quick={"link": name, "seeds": 100},
             full={"link": name, "seeds": 1000},
+            figures=("plateaus",),
+            measured_label="largest |fitted - derived scaling| over the plateaus",
+            quantity=Quantity(
+                "escape-time scaling (slope in log d, or exponent of d)",
+                measured="plateaus.*.fit.value",
+                predicted="plateaus.*.predicted",
+                over="plateau",
+            ),
         )
         for name, what in (
             ("staircase", "two plateaus, each escape time ~ log(d) / 4 (order-2 terms in the overlap)"),
@@ -140,6 +159,8 @@ CLAIMS: tuple[Claim, ...] = (
         predicted=None,
         quick={"link": "staircase", "seeds": 400},
         full={"link": "staircase", "seeds": 4000},
+        figures=("final_losses",),
+        measured_label="lower end of the Wilson interval of the trapped share",
     ),
     Claim(
         id="planted.two-timescale-global",
@@ -153,5 +174,7 @@ CLAIMS: tuple[Claim, ...] = (
         predicted=1.0,
         quick={"link": "staircase", "seeds": 400},
         full={"link": "staircase", "seeds": 4000},
+        figures=("final_losses",),
+        measured_label="share of two-timescale runs that reach the global minimum",
     ),
 )

@@ -30,7 +30,6 @@ import pandas as pd
 
 from gflab._jax import jax_module
 from gflab.dynamics import GradientFlow
-from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
 from gflab.experiments.multi_index.specs import DirectionalConvergenceSpec
 from gflab.experiments.multi_index.sphere_common import (
@@ -78,9 +77,7 @@ class DirectionalConvergence(Experiment):
     spec_class = DirectionalConvergenceSpec
 
     def run(self, spec: DirectionalConvergenceSpec, *, progress: bool = False) -> Result:
-        phi_parity = parity_of(spec)
-        if phi_parity == "mixed":
-            raise BadInput("sigma", "the nearest-vector prediction needs phi odd or even; this pair gives a mixed phi")
+        phi_parity = parity_of(spec)  # odd or even: checked by the spec
         start, found = self._pool(spec, spec.k, spec.n_neurons * spec.seeds, 0, progress)
         predicted_limit = nearest(start, phi_parity)
         has_nearest = predicted_limit != NONE

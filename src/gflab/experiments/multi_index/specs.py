@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gflab.errors import BadInput
 from gflab.experiments.base import Spec
-from gflab.hermite import ACTIVATION_NAMES, activation
+from gflab.hermite import ACTIVATION_NAMES, activation, correlation_polynomial, expand, information_exponent, parity
 from gflab.theory.subspace import LINKS, link_rank
 
 
@@ -42,6 +43,21 @@ class SphereNeuronSpec(Spec):
     def _known(cls, name: str, info: ValidationInfo) -> str:
         activation(name, info.field_name or "sigma")  # BadInput naming the field for an unknown name
         return name
+
+    @property
+    def phi(self) -> np.ndarray:
+        """phi(t) = sum_p c_p(sigma) c_p(sigma*) t^p, ascending coefficients (Hermite engine)."""
+        student = expand(self.sigma, max_degree=self.max_degree).coefficients
+        teacher = expand(self.sigma_star, max_degree=self.max_degree).coefficients
+        return correlation_polynomial(student, teacher)
+
+    @model_validator(mode="after")
+    def _phi_not_constant(self) -> SphereNeuronSpec:
+        if information_exponent(self.phi) is None:
+            raise BadInput(
+                "sigma_star", f"phi is constant for sigma={self.sigma}, sigma_star={self.sigma_star}: nothing to learn"
+            )
+        return self
 
 
 class SearchPhaseSpec(SphereNeuronSpec):
@@ -81,6 +97,8 @@ class DirectionalConvergenceSpec(SphereNeuronSpec):
     def _dims(self) -> DirectionalConvergenceSpec:
         if self.d <= max([self.k, *self.coverage_ks]):
             raise BadInput("d", f"must exceed k and every coverage k (got d = {self.d})")
+        if parity(self.phi) == "mixed":
+            raise BadInput("sigma", "the nearest-vector prediction needs phi odd or even; this pair gives a mixed phi")
         return self
 
 

@@ -35,7 +35,7 @@ def _coefficients(spec: SphereNeuronSpec) -> tuple[np.ndarray, np.ndarray]:
 
 def phi_of(spec: SphereNeuronSpec) -> np.ndarray:
     """phi(t) = sum_p c_p(sigma) c_p(sigma*) t^p, ascending coefficients."""
-    return correlation_polynomial(*_coefficients(spec))
+    return spec.phi
 
 
 def mse_phis_of(spec: SphereNeuronSpec) -> dict[str, np.ndarray]:

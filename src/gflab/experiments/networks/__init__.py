@@ -11,16 +11,19 @@ EXPERIMENTS: dict[str, Entry] = {
         "gflab.experiments.networks.ntk_vs_meanfield",
         "NTKvsMeanField",
         "two-layer networks: weight movement and loss rate in the kernel regime against mean-field scaling",
+        spec="NTKvsMeanFieldSpec",
     ),
     "random-features-rate": Entry(
         "gflab.experiments.networks.random_features_rate",
         "RandomFeaturesRate",
         "m random features approximate a target of the kernel's RKHS: squared L2 error against m",
+        spec="RandomFeaturesRateSpec",
     ),
     "gradient-variance": Entry(
         "gflab.experiments.networks.gradient_variance",
         "GradientVariance",
         "the hardness lemma: the M gradients of orthonormal targets spread by at most Q/M",
+        spec="GradientVarianceSpec",
     ),
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gflab.claims.claim import Claim
+from gflab.claims.claim import Claim, Quantity
 from gflab.theory.networks import PAPER
 
 _NTK_QUICK = {"widths": [250, 1000, 4000], "seeds": 3}
@@ -25,6 +25,8 @@ CLAIMS: tuple[Claim, ...] = (
         "|W(T) - W(0)| / |W(0)| falls like m^-1/2 (fitted exponent within 0.1 of -1/2)",
         paper=PAPER + ", NTK regime; Jacot et al. 2018, Du et al. 2018",
         measured="movement_exponent.ntk.slope",
+        figures=("movement",),
+        measured_label="fitted exponent of the relative first-layer movement in m",
         relation="within",
         threshold=0.1,
         predicted=-0.5,
@@ -35,6 +37,8 @@ CLAIMS: tuple[Claim, ...] = (
         "O(1/(m lambda_n)) gives a relative movement O(m^-2) (fitted exponent within 0.1 of -2)",
         paper=PAPER + ", conventional scaling",
         measured="movement_exponent.conventional.slope",
+        figures=("movement",),
+        measured_label="fitted exponent of the relative first-layer movement in m",
         relation="within",
         threshold=0.1,
         predicted=-2.0,
@@ -45,6 +49,8 @@ CLAIMS: tuple[Claim, ...] = (
         "(fitted exponent within 0.1 of 0)",
         paper=PAPER + ", mean-field formulation",
         measured="movement_exponent.mean-field.slope",
+        figures=("movement",),
+        measured_label="fitted exponent of the relative first-layer movement in m",
         relation="within",
         threshold=0.1,
         predicted=0.0,
@@ -55,6 +61,9 @@ CLAIMS: tuple[Claim, ...] = (
         "smallest eigenvalue of the talk's Gram matrix (closed-form kernel; measured rate within 20%)",
         paper=PAPER + ", exponential convergence (Du et al. 2018)",
         measured="rate_error_widest.conventional",
+        figures=("loss",),
+        measured_label="relative error |measured / predicted decay rate - 1| at the largest width",
+        quantity=Quantity("measured / predicted decay rate at the largest width", measured="rate_ratio_widest.conventional"),
         relation="<=",
         threshold=0.2,
         predicted=0.0,
@@ -65,6 +74,9 @@ CLAIMS: tuple[Claim, ...] = (
         "infinite-width NTK on the sample (measured rate within 20%)",
         paper=PAPER + ", NTK regime; Jacot et al. 2018",
         measured="rate_error_widest.ntk",
+        figures=("loss",),
+        measured_label="relative error |measured / predicted decay rate - 1| at the largest width",
+        quantity=Quantity("measured / predicted decay rate at the largest width", measured="rate_ratio_widest.ntk"),
         relation="<=",
         threshold=0.2,
         predicted=0.0,
@@ -75,6 +87,8 @@ CLAIMS: tuple[Claim, ...] = (
         "falls at least as fast as the theorem's bound 1/(lambda_n sqrt(m)) (fitted exponent <= -1/2)",
         paper=PAPER + ", the network stays close to the random feature model",
         measured="distance_exponent.slope",
+        figures=("movement",),
+        measured_label="fitted exponent of the sup distance to the random-feature model in m",
         relation="<=",
         threshold=-0.5,
         predicted=None,
@@ -86,6 +100,8 @@ CLAIMS: tuple[Claim, ...] = (
         "a_j = a*(w_j): the mean squared L2 error falls like 1/m (fitted exponent within 0.1 of -1)",
         paper=PAPER + ", direct approximation theorem for the random feature model",
         measured="exponent.monte_carlo.slope",
+        figures=("rate",),
+        measured_label="fitted exponent of the mean squared L2 error in m",
         relation="within",
         threshold=0.1,
         predicted=-1.0,
@@ -99,6 +115,8 @@ CLAIMS: tuple[Claim, ...] = (
         "bound at every m: median squared error x m / ||f*||_H^2 at most 1",
         paper=PAPER + ", direct approximation theorem for the random feature model",
         measured="best_times_m_over_norm",
+        figures=("rate",),
+        measured_label="largest median squared error x m / ||f*||_H^2 over m",
         relation="<=",
         threshold=1.0,
         predicted=None,
@@ -115,6 +133,8 @@ CLAIMS: tuple[Claim, ...] = (
         relation="<=",
         threshold=1.0,
         predicted=None,
+        figures=("variance",),
+        measured_label="largest Var_M M / Q(theta) over M and theta",
         quick={"thetas": 8},
         full={"thetas": 8},
     ),

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from gflab.claims.claim import Claim
+from gflab.claims.claim import Claim, Quantity
 from gflab.theory import stability
 
 PAPER = stability.PAPER
 _SGD_QUICK = {"seeds": 6}
 _SGD_FULL = {"seeds": 20, "steps": 50_000}
+_FINAL_SHARPNESS = Quantity(
+    "final sharpness (predicted: its ceiling 2/eta)",
+    measured="table.final_sharpness",
+    predicted="table.two_over_eta",
+    over="eta",
+    labels="table.eta",
+)
 
 CLAIMS: tuple[Claim, ...] = (
     *(
@@ -23,6 +30,11 @@ CLAIMS: tuple[Claim, ...] = (
             predicted=0.0,
             quick={"momentum": momentum, "n_quadratics": 3, "steps": 5000},
             full={"momentum": momentum, "n_quadratics": 10, "steps": 20_000},
+            figures=("critical_step",),
+            measured_label="largest relative error |measured / predicted eta_c - 1| over the quadratics",
+            quantity=Quantity(
+                "critical step eta_c", measured="critical_step.measured", predicted="critical_step.predicted", over="quadratic"
+            ),
         )
         for suffix, momentum in (("", 0.0), ("-momentum", 0.9))
     ),
@@ -38,6 +50,9 @@ CLAIMS: tuple[Claim, ...] = (
         predicted=1.0,
         quick={"data": "digits", "steps": 3000},
         full={"data": "digits", "steps": 10_000},
+        figures=("sharpness",),
+        measured_label="largest final sharpness / (2/eta) over the steps eta",
+        quantity=_FINAL_SHARPNESS,
     ),
     Claim(
         id="edge-of-stability.at-the-edge",
@@ -50,6 +65,9 @@ CLAIMS: tuple[Claim, ...] = (
         predicted=0.0,
         quick={"data": "digits", "steps": 3000},
         full={"data": "digits", "steps": 10_000},
+        figures=("sharpness",),
+        measured_label="largest |final sharpness / (2/eta) - 1| over the steps eta >= 0.05",
+        quantity=_FINAL_SHARPNESS,
     ),
     *(
         Claim(
@@ -64,6 +82,15 @@ CLAIMS: tuple[Claim, ...] = (
             predicted=0.0,
             quick={"schemes": [scheme], "paths": 20_000},
             full={"schemes": [scheme], "paths": 400_000},
+            figures=("boundary",),
+            measured_label="largest relative error |measured / predicted eta_c - 1| over the batch sizes",
+            quantity=Quantity(
+                "critical step eta_c (the mean of theta^2 stops contracting)",
+                measured="boundary.measured",
+                predicted="boundary.predicted",
+                over="B",
+                labels="boundary.B",
+            ),
         )
         for scheme, what in (
             ("with-replacement", "the talk's (1 - eta a)^2 + eta^2 s^2 / B <= 1"),
@@ -83,6 +110,8 @@ CLAIMS: tuple[Claim, ...] = (
         predicted=1.0,
         quick=_SGD_QUICK,
         full=_SGD_FULL,
+        figures=("diagram",),
+        measured_label="largest a eta / 2 over the minima reached",
     ),
     Claim(
         id="sgd-minima.non-uniformity",
@@ -95,6 +124,17 @@ CLAIMS: tuple[Claim, ...] = (
         predicted=1.0,
         quick=_SGD_QUICK,
         full=_SGD_FULL,
+        figures=("diagram",),
+        measured_label="largest s eta / sqrt(B) over the minima reached",
+        finding="s <= sqrt(B)/eta is the talk's consequence of the one-step condition lambda_max((I - eta H)^2 + "
+        "eta^2 Sigma / B) <= 1, which in more than one dimension is sufficient, not necessary, for mean-square "
+        "stability (in one dimension the two coincide; derived here, see gflab.theory.stability). The run also "
+        "measures the exact criterion, the spectral radius of the second-moment map at every minimum reached "
+        "(metrics max_mean_square_radius; per minimum in metrics.parquet): the minima SGD reaches sit at its edge, "
+        "radius close to 1, and some with s eta / sqrt(B) above 1 have a radius below 1. SGD's minima obey the exact "
+        "mean-square condition, not the simplified bound. A radius a few percent above 1 does not forbid reaching "
+        "a minimum either: convergence with probability one needs a negative Lyapunov exponent, not a bounded "
+        "second moment (Ziyin et al. 2023, the probabilistic stability of SGD).",
     ),
     Claim(
         id="sde-flatness.drift",
@@ -108,5 +148,14 @@ CLAIMS: tuple[Claim, ...] = (
         predicted=0.0,
         quick={"paths": 2000},
         full={"paths": 20_000, "dt": 0.001},
+        figures=("drift",),
+        measured_label="largest relative error of the mean displacement of x over eta",
+        quantity=Quantity(
+            "mean displacement x(t1) - x0",
+            measured="drift.measured_displacement",
+            predicted="drift.predicted_displacement",
+            over="eta",
+            labels="drift.eta",
+        ),
     ),
 )

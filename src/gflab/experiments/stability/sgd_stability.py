@@ -64,7 +64,8 @@ def growth_rates(
             slots=_SLOTS,
         )  # fmt: skip
     theta2 = np.asarray(traj.final_params).reshape(len(etas), spec.paths) ** 2
-    return np.log(np.mean(theta2, axis=1)) / steps
+    with np.errstate(divide="ignore"):  # every run at exactly 0 (eta a = 1 for all i): growth -inf
+        return np.log(np.mean(theta2, axis=1)) / steps
 
 
 class SGDStability(Experiment):
