@@ -25,7 +25,8 @@ case "${1:-}" in
     "$VENV/bin/ruff" format --check src tests bench examples
     "$VENV/bin/mypy" src/gflab
     "$VENV/bin/lint-imports"
-    exec "$VENV/bin/python" -m pytest "$@"
+    # one pytest worker per core (GFLAB_TEST_WORKERS=0: in this process, e.g. for a debugger)
+    exec "$VENV/bin/python" -m pytest -n "${GFLAB_TEST_WORKERS:-auto}" "$@"
     ;;
   *)
     echo "usage: ./dev.sh reproduce|test" >&2

@@ -35,7 +35,7 @@ def test_run_json_contract(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     obj = json.loads(proc.stdout)
-    assert set(obj) == {"experiment", "params", "metrics", "claims", "run_dir"}
+    assert set(obj) == {"experiment", "params", "metrics", "claims", "run_dir", "wall_s", "finished"}
     assert obj["metrics"]["fractions"]["learned"]["fraction"] == 1.0
     assert Path(obj["run_dir"]).is_dir()
 
@@ -126,3 +126,26 @@ def test_help_does_not_import_jax() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.stdout.strip().splitlines()[-1] == "False"
     assert gflab.cli.app is not None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "sets",
+    [
+        ["experiment=learnability", "w0=1e200", "n_targets=20", "n_show=2", "d=2"],  # diverging runs
+        ["experiment=sgd-stability", "spread=0", "paths=200", "batch_sizes=[1]", 'schemes=["with-replacement"]'],  # exact zeros
+    ],
+)
+def test_normal_runs_print_no_warnings(sets: list[str], tmp_path: Path) -> None:
+    """Warnings are errors here (python -W error): a normal run must not print any."""
+    experiment = sets[0].split("=", 1)[1]
+    args = [a for s in sets[1:] for a in ("--set", s)]
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "gflab.cli", "run", experiment, *args, "--out", str(tmp_path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Warning" not in proc.stderr
+    json.loads(proc.stdout)

@@ -101,3 +101,14 @@ def test_concurrent_identical_runs_compute_once_and_both_succeed(tmp_path: Path)
     assert [proc.returncode for proc in procs] == [0, 0, 0]
     assert len(set(outputs)) == 1 and Path(outputs[0]).is_dir()
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == [Path(outputs[0]).name]
+
+
+@pytest.mark.slow
+def test_reproduce_with_two_workers_gives_the_serial_numbers(tmp_path: Path) -> None:
+    from gflab.lab import reproduce
+
+    ids = ["gd-stability.critical-step", "gd-stability.critical-step-momentum"]
+    serial = reproduce(ids, quick=True, out=str(tmp_path / "serial"), jobs=1)
+    parallel = reproduce(ids, quick=True, out=str(tmp_path / "parallel"), jobs=2)
+    assert [(r["id"], r["measured"], r["verdict"]) for r in serial] == [(r["id"], r["measured"], r["verdict"]) for r in parallel]
+    assert (tmp_path / "parallel" / "report.html").is_file()

@@ -112,6 +112,7 @@ def _files(experiment: str, params: dict[str, Any], summary: dict[str, Any], res
 
 
 def _write_table(table: pd.DataFrame | SpooledTable, path: Path) -> None:
+    from gflab.tables import SpooledTable
 
     if isinstance(table, SpooledTable):
         table.write(path)

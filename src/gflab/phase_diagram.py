@@ -29,7 +29,7 @@ def heat_map(
         bx, by = (np.asarray(v, float) for v in boundary)
         ax.plot(bx, by, "w-", lw=2.2)
         ax.plot(bx, by, "r--", lw=1.4, label="theory")
-        ax.legend(loc="best", fontsize=9)
+        ax.legend(loc="upper right", fontsize=9)
     ax.set(xlabel=x, ylabel=y, title=title, xlim=(_edges(xs)[0], _edges(xs)[-1]), ylim=(_edges(ys)[0], _edges(ys)[-1]))
     if _geometric(xs):
         ax.set_xscale("log")
