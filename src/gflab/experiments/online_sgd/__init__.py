@@ -1,6 +1,6 @@
 """The online-SGD family: the overlap equations of one-pass SGD for two-layer networks in high dimension, plateaus, batch size, data repetition.
 
-Saad & Solla 1995; Goldt et al. 2019; and the multi-index literature of the other families.
+Saad & Solla 1995; Biehl & Schwarze 1995; Goldt et al. 2019.
 
 JAX-free: the registry is read by ``gflab list`` without importing the experiments.
 """
@@ -8,6 +8,25 @@ JAX-free: the registry is read by ``gflab list`` without importing the experimen
 from gflab.experiments.online_sgd.claims import CLAIMS
 from gflab.experiments.registry import Entry
 
-EXPERIMENTS: dict[str, Entry] = {}
+EXPERIMENTS: dict[str, Entry] = {
+    "overlap-ode": Entry(
+        "gflab.experiments.online_sgd.overlap_ode",
+        "OverlapODEExperiment",
+        "the overlap ODE of one-pass SGD (committee machines) against finite-d simulations, d^-1/2 fluctuations",
+        spec="OverlapODESpec",
+    ),
+    "plateau": Entry(
+        "gflab.experiments.online_sgd.plateau",
+        "Plateau",
+        "Saad-Solla symmetric plateau: closed form, unstable eigenvalue, length against ln(1/delta), finite-eta plateau",
+        spec="PlateauSpec",
+    ),
+    "weight-decay": Entry(
+        "gflab.experiments.online_sgd.weight_decay",
+        "WeightDecay",
+        "the overlap ODE with weight decay (rate eta kappa) against finite-d SGD, and the pitfall rate kappa",
+        spec="WeightDecaySpec",
+    ),
+}
 
 __all__ = ["CLAIMS", "EXPERIMENTS"]

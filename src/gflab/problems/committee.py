@@ -1,0 +1,363 @@
+"""Two-layer committee machines learning a two-layer teacher by one-pass SGD on Gaussian inputs.
+
+Two views of the same learning problem (conventions, step eta/d and time t = steps/d: see
+:mod:`gflab.theory.overlaps`):
+
+- :class:`OverlapODE`: the d -> infinity limit, an ODE in the order parameters (Q, R, a)
+  (Saad & Solla 1995; Goldt et al. 2019). It is handed to :func:`gflab.simulate` as a problem
+  whose "gradient" is minus the ODE's right-hand side, so :class:`~gflab.dynamics.GradientFlow`
+  integrates it with its adaptive solver; its loss is the generalisation error, and a stop on
+  ``|grad| < gtol`` is a fixed point of the ODE (a plateau: the ``trapped`` verdict).
+- :class:`OnlineCommittee`: the finite-d network trained by :class:`~gflab.dynamics.SGD` on
+  fresh Gaussian batches (``reuse`` = 2 uses each batch for two consecutive steps), optionally
+  on the sphere (``spherical``) or with the correlation loss.
+
+The Gaussian integrals come in closed form for erf activations (``integrals="closed"``) and by
+quadrature for any activation (``integrals="quadrature"``): a polar Gauss-Legendre rule on the
+2-D marginals, split at the rays where an activation's argument vanishes (to rounding for relu),
+and quasi-Monte-Carlo for the 4-D ones (about 1e-4; the tests measure both against Monte Carlo
+and the closed forms).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import cache
+from typing import Any, Literal
+
+import equinox as eqx
+import numpy as np
+
+from gflab._jax import jax_module
+from gflab.errors import BadInput
+from gflab.hermite import ACTIVATIONS
+from gflab.problems.base import AbstractProblem
+from gflab.theory import overlaps as theory
+
+jax_module()  # float64 and host devices, before JAX is first used
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+
+Method = Literal["closed", "quadrature"]
+Loss = Literal["square", "correlation"]
+
+
+def _erf_ss(z: Any) -> Any:
+    return jax.scipy.special.erf(z / math.sqrt(2.0))
+
+
+# gflab's activations, and Saad & Solla's g(x) = erf(x / sqrt 2)
+COMMITTEE_ACTIVATIONS: dict[str, Callable[[Any], Any]] = {**ACTIVATIONS, "erf-ss": _erf_ss}
+
+
+def committee_activation(name: str, field: str = "sigma") -> Callable[[Any], Any]:
+    """The activation ``name``; :class:`BadInput` naming ``field`` otherwise."""
+    if name not in COMMITTEE_ACTIVATIONS:
+        raise BadInput(field, f"unknown activation {name!r}; accepted: {', '.join(COMMITTEE_ACTIVATIONS)}")
+    return COMMITTEE_ACTIVATIONS[name]
+
+
+def has_closed_form(student: str, teacher: str) -> bool:
+    """True when the integrals of (student, teacher) have the closed form (both erf-type)."""
+    return student in theory.ERF_SCALES and teacher in theory.ERF_SCALES
+
+
+def _derivative(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return jnp.vectorize(jax.grad(fn))
+
+
+def _closed_integrals(C: jax.Array, K: int, student: str, teacher: str) -> theory.Integrals:
+    """Erf-type integrals for different scales s_i: G on D C D (D = diag s), then a factor s_k
+    per g' and 1/s_j per bare z_j."""
+    n = C.shape[0]
+    s = jnp.asarray([theory.ERF_SCALES[student]] * K + [theory.ERF_SCALES[teacher]] * (n - K))
+    ints = theory.erf_integrals(C * s[:, None] * s[None, :], K, 1.0, jnp)
+    sk = s[:K]
+    return theory.Integrals(
+        I2=ints.I2,
+        I3=ints.I3 * (sk[:, None, None] / s[None, :, None]),
+        I4=ints.I4 * (sk[:, None, None, None] * sk[None, :, None, None]),
+        J2=ints.J2 * sk[:, None] * sk[None, :],
+    )
+
+
+@cache
+def _sobol_normals(dims: int, log2_points: int) -> np.ndarray:
+    """2^log2_points scrambled Sobol points (fixed seed) mapped to N(0, I_dims): a deterministic
+    quasi-Monte-Carlo rule, its error about 1e-4 at 2^16 points for the 4-D integrals here."""
+    from scipy.stats import norm, qmc
+
+    u = qmc.Sobol(dims, scramble=True, seed=0).random_base2(log2_points)
+    return norm.ppf(u)
+
+
+@cache
+def _polar_rule(
+    panel_nodes: int = 32, radial_panels: int = 8, radial_nodes: int = 16
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes on [0, 1] for the angular panels, and radial nodes r with weights
+    r e^{-r^2/2} on [0, 12] (composite Gauss-Legendre; the mass beyond 12 is e^-72)."""
+    x, w = np.polynomial.legendre.leggauss(panel_nodes)
+    unit, unit_w = 0.5 * (x + 1), 0.5 * w
+    xr, wr = np.polynomial.legendre.leggauss(radial_nodes)
+    edges = np.linspace(0.0, 12.0, radial_panels + 1)
+    mid, half = 0.5 * (edges[1:] + edges[:-1]), 0.5 * np.diff(edges)
+    r = (mid[:, None] + half[:, None] * xr[None]).ravel()
+    r_w = (half[:, None] * wr[None]).ravel() * r * np.exp(-0.5 * r * r)
+    return np.stack([unit, unit_w]), r, r_w
+
+
+def _expect2(C: jax.Array, idx: np.ndarray, integrand: Callable[[jax.Array, jax.Array], jax.Array]) -> jax.Array:
+    """E[integrand(z_a, z_b)] for every row (a, b) of ``idx`` (N, 2), (z_a, z_b) ~ N(0, C[idx, idx]).
+
+    Polar coordinates of the whitened xi (z = S xi): E = (1/2pi) int dtheta int r e^{-r^2/2} dr.
+    The angular integral is split at the four rays where z_a = 0 or z_b = 0, so activations with a
+    kink or jump at 0 (relu, its derivative) are integrated piecewise smoothly: to rounding for
+    relu, and exponentially fast for smooth ones."""
+    (unit, unit_w), r, r_w = (jnp.asarray(a) for a in _polar_rule())
+    cov = C[idx[:, :, None], idx[:, None, :]]
+    e, v = jnp.linalg.eigh(cov)
+    root = v * jnp.sqrt(jnp.clip(e, 0.0))[:, None, :]  # (N, 2, 2), rows s_a, s_b
+    phase = jnp.arctan2(root[:, :, 1], root[:, :, 0])  # z_a = r |s_a| cos(theta - phase_a)
+    kinks = jnp.sort(jnp.mod(jnp.concatenate([phase + 0.5 * math.pi, phase - 0.5 * math.pi], axis=1), 2 * math.pi), axis=1)
+    ends = jnp.concatenate([kinks[:, 1:], kinks[:, :1] + 2 * math.pi], axis=1)
+    width = ends - kinks  # (N, 4) panels covering the circle
+    theta = (kinks[:, :, None] + width[:, :, None] * unit[None, None]).reshape(len(idx), -1)
+    theta_w = (width[:, :, None] * unit_w[None, None]).reshape(len(idx), -1) / (2 * math.pi)
+    direction = jnp.stack([jnp.cos(theta), jnp.sin(theta)], axis=-1)  # (N, A, 2)
+    unit_z = jnp.einsum("nAq,npq->nAp", direction, root)  # z / r
+    z = unit_z[:, :, None, :] * r[None, None, :, None]  # (N, A, R, 2)
+    values = integrand(z[..., 0], z[..., 1])
+    return jnp.einsum("nAR,nA,R->n", values, theta_w, r_w)
+
+
+def _quadrature_integrals(C: jax.Array, K: int, student: str, teacher: str, log2_points: int) -> theory.Integrals:
+    """The four integral tensors by quadrature. I2, J2 and I3 by the polar rule on 2-D marginals
+    (I3 reduced to 2-D by regressing the bare z_j on (z_k, z_i): E[g'(z_k) z_j f(z_i)] =
+    beta_1 E[g'(z_k) z_k f(z_i)] + beta_2 E[g'(z_k) z_i f(z_i)], beta = C_j,(k,i) C_(k,i)^+), I4 by a
+    quasi-Monte-Carlo (scrambled Sobol, 2^log2_points points of the joint Gaussian; a tensor
+    Gauss-Hermite rule converges far slower here: erf saturates and relu kinks, 16^4 nodes leave
+    errors of 1e-2)."""
+    n = C.shape[0]
+    g, gs = committee_activation(student), committee_activation(teacher)
+    dg = _derivative(g)
+    is_student = np.arange(n) < K
+
+    def f(z: jax.Array, who: np.ndarray) -> jax.Array:
+        mask = jnp.asarray(who).reshape((-1,) + (1,) * (z.ndim - 1))
+        return jnp.where(mask, g(z), gs(z))
+
+    pairs = np.array([(i, j) for i in range(n) for j in range(n)])
+    i2 = _expect2(C, pairs, lambda za, zb: f(za, is_student[pairs[:, 0]]) * f(zb, is_student[pairs[:, 1]]))
+    ki = np.array([(k, i) for k in range(K) for i in range(n)])
+    who = is_student[ki[:, 1]]
+    on_k = _expect2(C, ki, lambda zk, zi: dg(zk) * zk * f(zi, who))  # E[g'(z_k) z_k f(z_i)]
+    on_i = _expect2(C, ki, lambda zk, zi: dg(zk) * zi * f(zi, who))  # E[g'(z_k) z_i f(z_i)]
+    beta = jnp.einsum(
+        "mjq,mqp->mjp",
+        C[ki][:, :, :].transpose(0, 2, 1)[:, :, :],
+        jnp.linalg.pinv(C[ki[:, :, None], ki[:, None, :]], hermitian=True),
+    )
+    i3 = (beta[..., 0] * on_k[:, None] + beta[..., 1] * on_i[:, None]).reshape(K, n, n).transpose(0, 2, 1)
+    # Cholesky (jittered for singular Omega): smooth in C, so the rule is too between the rare
+    # steps where a node crosses a kink (an eigenvector frame would flip and reorder)
+    root = jnp.linalg.cholesky(C + 1e-12 * jnp.eye(n))
+    z = jnp.asarray(_sobol_normals(n, log2_points)) @ root.T  # (P, n) ~ N(0, C)
+    fz = jnp.concatenate([g(z[:, :K]), gs(z[:, K:])], axis=1)
+    dz = dg(z[:, :K])
+    i4 = jnp.einsum("sk,sl,si,sj->klij", dz, dz, fz, fz) / z.shape[0]
+    kl = np.array([(k, l) for k in range(K) for l in range(K)])  # noqa: E741
+    j2 = _expect2(C, kl, lambda za, zb: dg(za) * dg(zb))
+    return theory.Integrals(I2=i2.reshape(n, n), I3=i3, I4=i4, J2=j2.reshape(K, K))
+
+
+def integrals(
+    C: jax.Array, K: int, student: str, teacher: str, method: Method = "closed", log2_points: int = 16
+) -> theory.Integrals:
+    """The Gaussian integrals of the overlap equations at the covariance C of (lambda, nu)."""
+    if method == "closed":
+        if not has_closed_form(student, teacher):
+            raise BadInput("integrals", f"closed forms exist for erf and erf-ss only (got {student}, {teacher}); use quadrature")
+        return _closed_integrals(C, K, student, teacher)
+    return _quadrature_integrals(C, K, student, teacher, log2_points)
+
+
+def _relu_i2(C: jax.Array) -> jax.Array:
+    """E[relu(z_a) relu(z_b)] = sqrt(C_aa C_bb) (sin th + (pi - th) cos th) / (2 pi), cos th = rho
+    (Cho & Saul 2009, the arc-cosine kernel of degree 1)."""
+    s = jnp.sqrt(jnp.diagonal(C))
+    rho = jnp.clip(C / (s[:, None] * s[None, :]), -1.0, 1.0)
+    th = jnp.arccos(rho)
+    return s[:, None] * s[None, :] * (jnp.sin(th) + (math.pi - th) * rho) / (2 * math.pi)
+
+
+def population_error(
+    Q: jax.Array, R: jax.Array, a: jax.Array, T: jax.Array, b: jax.Array, student: str, teacher: str
+) -> jax.Array:
+    """eps_g from the overlaps: closed form for erf-type and relu pairs, 2-D quadrature otherwise."""
+    C = theory.covariance(Q, R, T, jnp)
+    K = Q.shape[0]
+    if has_closed_form(student, teacher):
+        i2 = _closed_integrals(C, K, student, teacher).I2
+    elif student == teacher == "relu":
+        i2 = _relu_i2(C)
+    else:
+        g, gs = committee_activation(student), committee_activation(teacher)
+        n = C.shape[0]
+        pairs = np.array([(i, j) for i in range(n) for j in range(n)])
+        who = np.arange(n)[pairs] < K
+
+        def f(z: jax.Array, w: np.ndarray) -> jax.Array:
+            return jnp.where(jnp.asarray(w)[:, None, None], g(z), gs(z))
+
+        i2 = _expect2(C, pairs, lambda za, zb: f(za, who[:, 0]) * f(zb, who[:, 1])).reshape(n, n)
+    c = jnp.concatenate([a, -b])
+    return 0.5 * c @ i2 @ c
+
+
+class OverlapODE(AbstractProblem):
+    """The overlap equations as a problem for :class:`~gflab.dynamics.GradientFlow`.
+
+    Parameters are ``{"Q": (K, K), "R": (K, M), "a": (K,)}``; ``gradient`` returns minus the
+    right-hand side of :func:`gflab.theory.overlaps.drift` (not the gradient of any loss: the
+    flow integrates dy/dt = -gradient(y)); ``loss`` is eps_g. ``eta_a = 0`` keeps a fixed.
+    """
+
+    T: jax.Array
+    b: jax.Array
+    eta: float | jax.Array = 1.0
+    eta_a: float | jax.Array = 0.0
+    batch_size: float | jax.Array = 1.0
+    noise: float | jax.Array = 0.0
+    weight_decay: float | jax.Array = 0.0
+    student: str = eqx.field(static=True, default="erf")
+    teacher: str = eqx.field(static=True, default="erf")
+    method: Method = eqx.field(static=True, default="closed")
+    log2_points: int = eqx.field(static=True, default=16)
+    variance: float | jax.Array = 1.0  # weight of the eta^2 terms (0: the limit eta -> 0)
+
+    def rates(self) -> theory.Rates:
+        return theory.Rates(self.eta, self.eta_a, self.batch_size, self.noise, self.weight_decay, self.variance)
+
+    def _integrals(self, p: dict[str, jax.Array]) -> theory.Integrals:
+        Q = 0.5 * (p["Q"] + p["Q"].T)
+        C = theory.covariance(Q, p["R"], self.T, jnp)
+        return integrals(C, Q.shape[0], self.student, self.teacher, self.method, self.log2_points)
+
+    def loss(self, p: dict[str, jax.Array]) -> jax.Array:
+        return theory.generalisation_error(self._integrals(p), p["a"], self.b, jnp)
+
+    def drift(self, p: dict[str, jax.Array]) -> dict[str, jax.Array]:
+        """The right-hand side d(Q, R, a)/dt."""
+        dQ, dR, da = theory.drift(p["Q"], p["R"], p["a"], self.b, self._integrals(p), self.rates(), jnp)
+        return {"Q": 0.5 * (dQ + dQ.T), "R": dR, "a": da}
+
+    def gradient(self, p: dict[str, jax.Array]) -> dict[str, jax.Array]:
+        return jax.tree.map(jnp.negative, self.drift(p))
+
+    def value_and_gradient(self, p: dict[str, jax.Array]) -> tuple[jax.Array, dict[str, jax.Array]]:
+        ints = self._integrals(p)
+        dQ, dR, da = theory.drift(p["Q"], p["R"], p["a"], self.b, ints, self.rates(), jnp)
+        grad = {"Q": -0.5 * (dQ + dQ.T), "R": -dR, "a": -da}
+        return theory.generalisation_error(ints, p["a"], self.b, jnp), grad
+
+
+def embed_overlaps(omega: np.ndarray, d: int, rng: np.random.Generator) -> np.ndarray:
+    """Rows (n, d) whose Gram matrix is exactly ``omega`` (n x n, PSD), in a random orthonormal
+    frame of R^d: the informed start of a finite-d run with given overlaps."""
+    e, v = np.linalg.eigh(omega)
+    factor = v * np.sqrt(np.clip(e, 0.0, None))[None, :]
+    frame, _ = np.linalg.qr(rng.standard_normal((d, omega.shape[0])))
+    return factor @ frame.T
+
+
+class OnlineCommittee(AbstractProblem):
+    """The finite-d committee machine trained by one-pass SGD (:class:`gflab.dynamics.SGD` with
+    ``eta = eta_ode / d``: its time k eta/d is eta_ode t).
+
+    ``V`` (M, d) are the teacher's unit-scale rows (V V^T = T), ``key`` the batch stream (raw
+    key data, one per trajectory). The second layer moves at ``lr_ratio`` = eta_a / eta times
+    the first layer's rate (its gradient is scaled; 0 keeps it fixed). ``reuse`` = 2 feeds each
+    fresh batch to two consecutive steps. ``loss`` is the population eps_g (closed form where
+    there is one); the population gradient norm is not computed (reported as 0), so stop rules
+    on it do not apply to online SGD.
+    """
+
+    V: jax.Array
+    b: jax.Array
+    key: jax.Array
+    noise: float | jax.Array = 0.0
+    weight_decay: float | jax.Array = 0.0
+    lr_ratio: float | jax.Array = 0.0
+    student: str = eqx.field(static=True, default="erf")
+    teacher: str = eqx.field(static=True, default="erf")
+    reuse: int = eqx.field(static=True, default=1)
+    objective: Loss = eqx.field(static=True, default="square")
+    spherical: bool = eqx.field(static=True, default=False)
+
+    def overlaps(self, p: dict[str, jax.Array]) -> tuple[jax.Array, jax.Array]:
+        """(Q, R) = (U U^T, U V^T)."""
+        u = p["w"]
+        return u @ u.T, u @ self.V.T
+
+    def loss(self, p: dict[str, jax.Array]) -> jax.Array:
+        Q, R = self.overlaps(p)
+        return population_error(Q, R, p["a"], self.V @ self.V.T, self.b, self.student, self.teacher)
+
+    def loss_and_grad_norm(self, p: dict[str, jax.Array]) -> tuple[jax.Array, jax.Array]:
+        return self.loss(p), jnp.zeros(())
+
+    def retract(self, p: dict[str, jax.Array]) -> dict[str, jax.Array]:
+        if not self.spherical:
+            return p
+        return {**p, "w": p["w"] / jnp.linalg.norm(p["w"], axis=1, keepdims=True)}
+
+    def sample_batch(self, key: jax.Array, size: int, step: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """(x, zeta): ``size`` fresh Gaussian inputs (size, d) and label noises; with ``reuse`` =
+        r, steps r j .. r j + r - 1 share batch j (drawn from the stream's key and j)."""
+        if self.reuse > 1:
+            key = jax.random.fold_in(self.key, step // self.reuse)
+        kx, kz = jax.random.split(key)
+        return jax.random.normal(kx, (size, self.V.shape[1])), jax.random.normal(kz, (size,))
+
+    def batch_loss(self, p: dict[str, jax.Array], batch: tuple[jax.Array, jax.Array]) -> jax.Array:
+        x, zeta = batch
+        g, gs = committee_activation(self.student), committee_activation(self.teacher)
+        a = self.lr_ratio * p["a"] + jax.lax.stop_gradient((1.0 - self.lr_ratio) * p["a"])  # value a, gradient scaled
+        prediction = g(x @ p["w"].T) @ a
+        label = gs(x @ self.V.T) @ self.b + self.noise * zeta
+        fit = jnp.mean(0.5 * (prediction - label) ** 2) if self.objective == "square" else -jnp.mean(prediction * label)
+        return fit + 0.5 * self.weight_decay * jnp.sum(p["w"] ** 2)
+
+
+def overlap_entries(Q: jax.Array, R: jax.Array, a: jax.Array) -> jax.Array:
+    """The independent order parameters in one vector: upper triangle of Q, R, a."""
+    rows, cols = np.triu_indices(Q.shape[-1])
+    return jnp.concatenate([Q[..., rows, cols], R.reshape(R.shape[:-2] + (-1,)), a], axis=-1)
+
+
+def ode_entries(problem: OverlapODE, p: dict[str, jax.Array]) -> jax.Array:
+    """Observable: :func:`overlap_entries` of the ODE's state."""
+    return overlap_entries(p["Q"], p["R"], p["a"])
+
+
+def sgd_entries(problem: OnlineCommittee, p: dict[str, jax.Array]) -> jax.Array:
+    """Observable: :func:`overlap_entries` of a finite-d network."""
+    Q, R = problem.overlaps(p)
+    return overlap_entries(Q, R, p["a"])
+
+
+__all__ = [
+    "COMMITTEE_ACTIVATIONS",
+    "OnlineCommittee",
+    "OverlapODE",
+    "committee_activation",
+    "embed_overlaps",
+    "has_closed_form",
+    "integrals",
+    "ode_entries",
+    "overlap_entries",
+    "population_error",
+    "sgd_entries",
+]
