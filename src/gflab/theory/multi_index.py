@@ -31,8 +31,6 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from scipy.integrate import quad
-from scipy.special import comb, stirling2
 
 from gflab.theory.roots import first_root
 
@@ -61,6 +59,8 @@ def search_time(phi: np.ndarray, m0: float, level: float = 0.5) -> float:
     real = roots[np.abs(roots.imag) < 1e-12].real
     if slope(m0) <= 0.0 or np.any((real >= m0) & (real <= level)):
         return math.inf
+    from scipy.integrate import quad  # scipy on use: the claims import this module at start-up
+
     value, _ = quad(lambda m: 1.0 / (slope(m) * (1.0 - m * m)), m0, level, epsabs=0.0, epsrel=1e-12, limit=200)
     return float(value)
 
@@ -74,11 +74,15 @@ def coverage_probability(n: int, k: int, q_none: float = 0.0) -> float:
     """P(every one of k index vectors is chosen by at least one of n independent neurons), each
     neuron choosing none with probability q_none and each vector with (1 - q_none) / k."""
     q = (1.0 - q_none) / k
+    from scipy.special import comb  # scipy on use: the claims import this module at start-up
+
     return float(sum((-1) ** i * comb(k, i, exact=True) * (1.0 - i * q) ** n for i in range(k + 1)))
 
 
 def occupancy_probability(n: int, k: int) -> float:
     """k! S(n, k) / k^n, exactly in integers (the even-phi coverage probability)."""
+    from scipy.special import stirling2  # scipy on use: the claims import this module at start-up
+
     return float(math.factorial(k) * int(stirling2(n, k, exact=True)) / k**n)
 
 

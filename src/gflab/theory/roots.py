@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.optimize import brentq
 
 
 def first_root(func: Callable[[float], float], grid: np.ndarray, *, xtol: float = 1e-14) -> float:
@@ -16,4 +15,6 @@ def first_root(func: Callable[[float], float], grid: np.ndarray, *, xtol: float 
     if not change.size:
         raise ValueError(f"no sign change on [{grid[0]:g}, {grid[-1]:g}]")
     i = int(change[0])
+    from scipy.optimize import brentq  # scipy on use: the claims import theory at start-up
+
     return float(brentq(func, grid[i], grid[i + 1], xtol=xtol))

@@ -20,10 +20,9 @@ targets on a 2-sphere about the box's centre (Theorem 4's obstruction on this mo
 ``zoo`` runs elementary zoo models by gradient flow to the same targets, learned at the same
 accuracy delta_N (figure ``side_by_side``: Theorem 6 against Corollary 10).
 
-The finite-lambda flow is not run here: it is stiff (level n holds ~(2m)^-n of the sigma
-interval, so the fast variable needs absolute tolerances near 1e-13 at d = 5); the limit is
-checked against the flow on a smooth family in ``tests/dynamics/test_adiabatic.py`` (gap
-~ 1/lambda^2), and stage 0 of this model under the flow in ``tests/problems``.
+The finite-lambda flow is experiment ``hierarchical-flow``
+(:mod:`gflab.experiments.learnability.hierarchical_flow`); the limit is checked against the
+flow on a smooth family in ``tests/dynamics/test_adiabatic.py`` (gap ~ 1/lambda^2).
 """
 
 from __future__ import annotations
@@ -99,13 +98,15 @@ def first_failed_stage(model: Hierarchical, targets: np.ndarray, points: np.ndar
 class Followed:
     """The adiabatic paths of a batch of targets: ``distance`` |Gamma - f| and ``u_stop``
     where each path stopped (the distance fell below delta_N, u stalled, or the last u),
-    the :class:`~gflab.results.Verdict` code, and ``points`` (targets, stages, d): the
-    path's point at u = n + STAGE_END, the end of each stage (after a stop, the stop's)."""
+    the :class:`~gflab.results.Verdict` code, ``points`` (targets, stages, d): the path's
+    point at u = n + STAGE_END, the end of each stage (after a stop, the stop's), and
+    ``final`` (targets, d) the point where it stopped."""
 
     distance: np.ndarray
     u_stop: np.ndarray
     verdict: np.ndarray
     points: np.ndarray
+    final: np.ndarray
 
 
 def final_u(t1: float, du: float) -> float:
@@ -147,8 +148,13 @@ def follow_targets(
         progress=progress,
         description=label,
     )
+    final = np.asarray(jax.vmap(model)(jnp.asarray(traj.final_params)))
     return Followed(
-        distance=np.sqrt(2.0 * traj.final_loss), u_stop=traj.t_final, verdict=traj.verdict, points=traj.observations["output"]
+        distance=np.sqrt(2.0 * traj.final_loss),
+        u_stop=traj.t_final,
+        verdict=traj.verdict,
+        points=traj.observations["output"],
+        final=final,
     )
 
 

@@ -215,3 +215,35 @@ class HierarchicalSpec(Spec):
                 "n_targets", f"at most {MAX_GAP_TARGETS} with in_gaps (each is searched among {GAP_OVERSAMPLING} candidates)"
             )
         return self
+
+
+class HierarchicalFlowSpec(Spec):
+    """Theorem 6 by the genuine gradient flow of Phi(u, v) = Gamma(u, sigma_0 + lambda v)."""
+
+    d: int = Field(3, ge=2, le=HIERARCHICAL_MAX_D, description="target dimension (N = d stages)")
+    m: int = Field(150, ge=2, le=1000, description="children per split")
+    eps: float = Field(0.05, gt=0, lt=1, description="design eps: total gap measure")
+    lam: float = Field(100.0, gt=0, le=1e4, description="lambda of the map Phi(u, v) = Gamma(u, sigma_0 + lambda v)")
+    n_targets: int = Field(256, ge=1, le=100_000, description="uniform targets in [0, 1]^d, one flow each")
+    rtol: float = Field(1e-4, gt=0, lt=1, description="relative tolerance of the Rosenbrock solver")
+    atol_u: float = Field(1e-6, gt=0, le=1, description="absolute tolerance on u")
+    atol_v: float = Field(1e-12, gt=0, le=1, description="absolute tolerance on v (sigma moves lambda times faster)")
+    t1: float = Field(1e6, gt=0, le=1e9, description="flow time limit (undecided beyond)")
+    max_steps: int = Field(100_000, ge=1, le=10_000_000, description="solver steps per flow (undecided beyond)")
+    gtol: float = Field(1e-12, gt=0, description="trapped: |grad L| below gtol with the target farther than delta_N")
+    compare: bool = Field(True, description="run the adiabatic path (lambda -> infinity) on the same targets")
+    lambdas: tuple[float, ...] = Field(
+        (), max_length=8, description="further lambda values (each > 0), run on the first sweep_targets targets"
+    )
+    sweep_targets: int = Field(32, ge=1, le=10_000, description="targets of the lambda sweep")
+    n_show: int = Field(4, ge=0, le=50, description="flows drawn in target space")
+    slots: int = Field(256, ge=1, le=100_000, description="flows held at once per device (bounds memory)")
+    seed: int = Field(0, ge=0, description="seed of the uniform targets")
+
+    @model_validator(mode="after")
+    def _lambdas_positive(self) -> HierarchicalFlowSpec:
+        if any(not 0 < lam <= 1e4 for lam in self.lambdas):
+            raise BadInput("lambdas", f"every lambda must lie in (0, 1e4] (got {list(self.lambdas)})")
+        if self.lambdas and self.sweep_targets > self.n_targets:
+            raise BadInput("sweep_targets", f"at most n_targets = {self.n_targets} (got {self.sweep_targets})")
+        return self

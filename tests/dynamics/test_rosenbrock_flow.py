@@ -1,0 +1,62 @@
+"""The Rosenbrock gradient flow against closed forms (stiff quadratics) and the explicit flow."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gflab import GradientFlow, Save, Stop, simulate
+from gflab.dynamics.rosenbrock_flow import RosenbrockFlow
+from gflab.problems.curves import CurveFit, LinearModel, make_model
+from gflab.results import Verdict
+
+
+def the_param(problem: CurveFit, params: jnp.ndarray) -> jnp.ndarray:
+    return params
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None)
+@given(rate=st.floats(1e2, 1e7), start=st.floats(-2.0, 2.0))
+def test_a_stiff_quadratic_decays_like_its_closed_form(rate: float, start: float) -> None:
+    """L = (w_0 - 1)^2 / 2 + rate (w_1 - 1)^2 / 2: w_i(t) = 1 + (w_i(0) - 1) exp(-a_i t). The
+    stiff coordinate relaxes at once and stays put; the slow one follows exp(-t) to rtol, in
+    a number of steps that does not grow with the stiffness (second order: the global
+    error is a few rtol)."""
+    model = LinearModel(A=jnp.diag(jnp.array([1.0, np.sqrt(rate)])))
+    target = jnp.array([1.0, np.sqrt(rate)])  # the minimum at w = (1, 1)
+    ts = np.array([0.5, 1.0, 2.0, 4.0])
+    traj = simulate(
+        CurveFit(model=model, target=target),
+        RosenbrockFlow(rtol=1e-7, atol=1e-9, t1=4.0),
+        jnp.array([start, start]),
+        save=Save(ts=ts, observables={"w": the_param}),
+    )
+    w = traj.observations["w"]
+    np.testing.assert_allclose(w[:, 0], 1.0 + (start - 1.0) * np.exp(-ts), atol=3e-5 * (1.0 + abs(start)))
+    np.testing.assert_allclose(w[:, 1], 1.0, atol=1e-12)
+    assert traj.steps < 1000  # 560 at rtol 1e-7, whatever the stiffness
+
+
+@pytest.mark.slow
+def test_it_agrees_with_the_explicit_flow_on_a_nonconvex_model_and_reads_the_same_verdicts() -> None:
+    """A random trig model (W = 2, d = 3): the Rosenbrock flow and Tsit5 (both tight) end at
+    the same point with the same verdicts."""
+    model = make_model("trig", d=3, W=2, seed=1)
+    targets = jnp.asarray(np.random.default_rng(0).uniform(-1, 1, (6, 3)))
+    runs = [
+        simulate(
+            CurveFit(model=model, target=targets),
+            dyn,
+            jnp.zeros(2),
+            over=lambda p: p.target,
+            stop=Stop(tol=1e-10, gtol=1e-7),
+        )
+        for dyn in (RosenbrockFlow(rtol=1e-8, atol=1e-10, t1=200.0), GradientFlow(rtol=1e-10, atol=1e-12, t1=200.0))
+    ]
+    np.testing.assert_array_equal(runs[0].verdict, runs[1].verdict)
+    assert set(runs[0].verdict.tolist()) <= {Verdict.LEARNED, Verdict.TRAPPED}
+    np.testing.assert_allclose(np.asarray(runs[0].final_params), np.asarray(runs[1].final_params), atol=1e-3)
