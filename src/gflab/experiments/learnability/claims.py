@@ -14,6 +14,7 @@ _HIERARCHICAL_D5 = {"d": 5, "eps": 0.05, "m": 200, "targets": "box", "zoo": _ZOO
 CLAIMS: tuple[Claim, ...] = (
     Claim(
         id="learnability.sin-curve",
+        measured_label="upper end of the Wilson interval of the learned share",
         experiment="learnability",
         statement="sin-curve Phi(w) = (sin w, sin sqrt2 w): gradient flow learns almost no target of [-1,1]^2 "
         "(learned fraction of 10^4 uniform targets at most 0.01, upper end of its Wilson interval)",
@@ -27,6 +28,7 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         id="learnability.sin-curve-trapped",
+        measured_label="share of the non-learned targets that are trapped",
         experiment="learnability",
         statement="sin-curve: almost every target not learned is trapped at a spurious critical point "
         "(share of trapped among the not-learned at least 0.99)",
@@ -40,6 +42,7 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         id="learnability.linear",
+        measured_label="learned share",
         experiment="learnability",
         statement="linear control Phi(w) = A w, W = d = 3: every target is learned (learned fraction 1)",
         paper=yarotsky.PAPER + " (control)",
@@ -53,6 +56,7 @@ CLAIMS: tuple[Claim, ...] = (
     *(
         Claim(
             id=f"learnability.{name}-w2-d3",
+            measured_label="upper end of the Wilson interval of the learned share",
             experiment="learnability",
             statement=f"random elementary {name} model with W = 2 < d = 3: learned fraction below 1 "
             "(upper end of its Wilson interval below 1)",
@@ -75,6 +79,7 @@ CLAIMS: tuple[Claim, ...] = (
         for claim in (
             Claim(
                 id=f"hierarchical.learned-d{d}",
+                measured_label="lower end of the Wilson interval of the learned share",
                 experiment="hierarchical",
                 statement=f"Theorem 6: the hierarchical two-parameter model (d = {d}, N = {d} stages, m = {m}, design "
                 f"eps = 0.05, delta_N = {delta}) learns uniform targets of [0,1]^{d} to within delta_N with probability "
@@ -90,6 +95,7 @@ CLAIMS: tuple[Claim, ...] = (
             ),
             Claim(
                 id=f"hierarchical.zoo-far-below-d{d}",
+                measured_label="largest upper end of a zoo model's learned-share interval",
                 experiment="hierarchical",
                 statement=f"Theorem 6 against Corollary 10: on the same uniform targets of [0,1]^{d} and at the same "
                 f"accuracy delta_N = {delta}, every elementary zoo model with W <= 2 < d (trig and poly W = 2, "
@@ -107,6 +113,7 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         id="hierarchical.sphere-obstruction",
+        measured_label="targets on the sphere not learned",
         experiment="hierarchical",
         statement="Theorem 4 on Theorem 6's model: a 2-sphere of targets (radius 0.3 about the centre of [0,1]^3) "
         "holds a target that the hierarchical model (d = 3, N = 3, m = 150, eps = 0.05) does not learn; searched "
@@ -122,6 +129,7 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         id="sphere-obstruction.every-zoo-model",
+        measured_label="share of zoo models with a non-learned target on the sphere",
         experiment="sphere-obstruction",
         statement="Theorem 4: for every zoo model with W < d = 3 (sin-curve W=1 on a circle, trig and poly W=2 on a "
         "2-sphere) a non-learned target is located on the sphere (fraction of models with one = 1)",
