@@ -76,6 +76,10 @@ def test_a_huge_grid_is_refused_before_it_is_built() -> None:
         ({"experiment": "x", "grid": {"a": [1]}, "plot": {"x": "b"}}, "sweep.plot.x"),
         ({"experiment": "x", "grid": {"a": [1]}, "plot": {"colour": "red"}}, "sweep.plot.colour"),
         ({"experiment": "x", "grid": {"a": [1]}, "extra": 1}, "sweep"),
+        ({"experiment": "x", "grid": {"a": [1]}, "plot": {"x": ["a"]}}, "sweep.plot.x"),
+        ({"experiment": "x", "grid": {"a": [1]}, "plot": {"x": "a", "y": "a"}}, "sweep.plot.y"),
+        ({"experiment": "x", "params": {"a": 2}, "grid": {"a": [1]}}, "sweep.params"),
+        ({"experiment": "x", "seeds": 2, "params": {"seed": 1}, "grid": {"a": [1]}}, "sweep.params"),
     ],
 )
 def test_malformed_specs_name_their_key(spec: dict[str, Any], field: str) -> None:

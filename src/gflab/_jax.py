@@ -12,8 +12,8 @@ from types import ModuleType
 _configured = False
 
 
-def _cores() -> int:
-    """The cores this process may run on (a sweep worker is pinned to its share)."""
+def cores() -> int:
+    """The cores this process may run on (a pinned sweep worker: its share)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -31,7 +31,7 @@ def jax_module() -> ModuleType:
     if not _configured:
         flags = os.environ.get("XLA_FLAGS", "")
         if "xla_force_host_platform_device_count" not in flags:
-            count = max(1, min(_cores(), 8))
+            count = max(1, min(cores(), 8))
             os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={count}".strip()
         import jax
 

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from gflab._jax import cores
 from gflab.console import stderr_console
 from gflab.errors import BadInput
 
@@ -34,14 +35,6 @@ class Failed:
     """A task that raised: the exception's type and message."""
 
     error: str
-
-
-def cores() -> int:
-    """The cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _pin_worker(counter: Any, jobs: int) -> None:
@@ -59,6 +52,16 @@ def _guarded(task: Callable[[Any], Any], item: Any) -> Any:
     try:
         return task(item)
     except Exception as exc:  # a failed point is a result of the sweep, not its end
+        return Failed(f"{type(exc).__name__}: {exc}")
+
+
+def _result(future: Any) -> Any:
+    """A finished future's result, or :class:`Failed` when its worker died (a killed or
+    out-of-memory worker breaks a process pool; Dask gives up on a task after its workers died
+    three times): the other tasks' results still arrive, and a rerun resumes from the store."""
+    try:
+        return future.result()
+    except Exception as exc:
         return Failed(f"{type(exc).__name__}: {exc}")
 
 
@@ -97,7 +100,7 @@ def _local(task: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> Itera
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                yield pending.pop(future), future.result()
+                yield pending.pop(future), _result(future)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -121,7 +124,7 @@ def _dask(
         futures = client.map(_guarded, [task] * len(items), list(items), pure=False)
         index = {future.key: i for i, future in enumerate(futures)}
         for future in as_completed(futures):
-            yield index[future.key], future.result()
+            yield index[future.key], _result(future)
     finally:
         client.close()
         if cluster is not None:

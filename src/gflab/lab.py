@@ -140,7 +140,8 @@ def reproduce(
     store = Store(Path(out) / "runs")
     store.check_writable()
     keys = {c.id: json.dumps([c.experiment, c.params(quick)], sort_keys=True) for c in claims}
-    distinct = {keys[c.id]: (c.experiment, specs[c.id].model_dump(mode="json"), str(store.root), force) for c in claims}
+    root = str(store.root.resolve())  # workers (of a remote Dask cluster too) must not resolve it themselves
+    distinct = {keys[c.id]: (c.experiment, specs[c.id].model_dump(mode="json"), root, force) for c in claims}
     order = list(distinct)
     summaries: dict[str, dict[str, Any]] = {}
     for index, result in run_tasks(

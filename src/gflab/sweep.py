@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from gflab.console import stderr_console
 from gflab.errors import BadInput
 from gflab.executors import Failed, run_tasks
 from gflab.experiments import get_experiment, validate
@@ -109,14 +110,22 @@ def parse(spec: dict[str, Any], name: str = "sweep") -> SweepSpec:
     if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
         raise BadInput("sweep.metrics", "must be a list of metric names (dotted paths into the run's metrics)")
     plot = {str(k): v for k, v in spec.get("plot", {}).items()}
-    for key in plot:
+    for key, value in plot.items():
         if key not in ("x", "y", "metric"):
             raise BadInput(f"sweep.plot.{key}", "unknown key; accepted: x, y, metric")
+        if not isinstance(value, str):
+            raise BadInput(f"sweep.plot.{key}", f"must be a name (a string), got {value!r}")
     for axis in ("x", "y"):
         if axis in plot and plot[axis] not in grid:
             raise BadInput(f"sweep.plot.{axis}", f"must name a grid axis ({', '.join(grid)}), got {plot[axis]!r}")
+    if "x" in plot and plot.get("x") == plot.get("y"):
+        raise BadInput("sweep.plot.y", f"must differ from x (both {plot['x']!r})")
+    fixed = dict(spec.get("params", {}))
+    clash = sorted(set(fixed) & (set(grid) | ({"seed"} if seeds is not None else set())))
+    if clash:
+        raise BadInput("sweep.params", f"{clash} also set by the grid or by seeds; give each parameter once")
     axes = {key: _axis_values(key, value) for key, value in grid.items()}
-    return SweepSpec(name, experiment, dict(spec.get("params", {})), axes, seeds, metrics, plot)
+    return SweepSpec(name, experiment, fixed, axes, seeds, metrics, plot)
 
 
 def _axis_length(key: str, value: Any) -> int:
@@ -174,6 +183,7 @@ def run_sweep(
     points = sweep.points()
     for point in points:
         validate(sweep.experiment, point)
+    out = str(Path(out).resolve())  # workers (of a remote Dask cluster too) must not resolve it themselves
     store = Store(out)
     store.check_writable()
     rows: list[dict[str, Any] | None] = [None] * len(points)
@@ -190,7 +200,7 @@ def run_sweep(
     ):
         rows[index] = _row(points[index], result)
     folder = Path(out) / "sweeps" / f"{sweep.name}-{sweep.key}"
-    return _write(folder, sweep, [r for r in rows if r is not None])
+    return _write(folder, sweep, [r for r in rows if r is not None], points[0])
 
 
 def _row(point: dict[str, Any], result: Any) -> dict[str, Any]:
@@ -221,7 +231,7 @@ def _scalars(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _write(folder: Path, sweep: SweepSpec, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _write(folder: Path, sweep: SweepSpec, rows: list[dict[str, Any]], first_point: dict[str, Any]) -> dict[str, Any]:
     import pandas as pd
 
     from gflab.phase_diagram import heat_map
@@ -237,20 +247,25 @@ def _write(folder: Path, sweep: SweepSpec, rows: list[dict[str, Any]]) -> dict[s
     table.to_parquet(folder / "sweep.parquet.tmp", index=False)
     (folder / "sweep.parquet.tmp").replace(folder / "sweep.parquet")
     counts = {status: int((table.status == status).sum()) for status in ("ok", "diverged", "error")}
-    figures = []
+    figures: list[str] = []
+    notes: list[str] = []
     if sweep.plot.get("x") and sweep.plot.get("y"):
-        boundary = get_experiment(sweep.experiment).phase_boundary(sweep.plot["x"], sweep.plot["y"], sweep.fixed)
+        x, y = sweep.plot["x"], sweep.plot["y"]
+        boundary = None
+        try:  # at a valid point's parameters (the fixed ones alone need not make a valid spec)
+            boundary = get_experiment(sweep.experiment).phase_boundary(x, y, first_point)
+        except Exception as exc:  # the table is the result; a heat map without its curve is still one
+            notes.append(f"no theory curve: {type(exc).__name__}: {exc}")
         for metric in [sweep.plot["metric"]] if "metric" in sweep.plot else sweep.metrics:
-            if metric not in table:
-                raise BadInput(
-                    "sweep.plot.metric",
-                    f"no metric {metric!r} in the runs; present: {', '.join(c for c in table if '.' in c or c.isidentifier())[:800]}",
-                )
+            numeric = metric in table and pd.api.types.is_numeric_dtype(table[metric])
+            if not (numeric and all(pd.api.types.is_numeric_dtype(table[f"param.{a}"]) for a in (x, y))):
+                notes.append(f"no heat map of {metric!r}: it and the axes {x}, {y} must be numeric columns of the table")
+                continue
             figure_path = folder / f"{metric.replace('.', '_')}.png"
-            heat_map(
-                table, sweep.plot["x"], sweep.plot["y"], metric, boundary, figure_path, title=f"{sweep.experiment}: {metric}"
-            )
+            heat_map(table, x, y, metric, boundary, figure_path, title=f"{sweep.experiment}: {metric}")
             figures.append(str(figure_path))
+    for note in notes:
+        stderr_console().print(f"[yellow]gflab: sweep {sweep.name}: {note}[/yellow]", highlight=False)
     summary = {
         "sweep": sweep.name,
         "experiment": sweep.experiment,
@@ -258,6 +273,7 @@ def _write(folder: Path, sweep: SweepSpec, rows: list[dict[str, Any]]) -> dict[s
         "counts": counts,
         "folder": str(folder),
         "figures": figures,
+        "notes": notes,
     }
     (folder / "sweep.json").write_text(json.dumps(summary, indent=2))
     return summary

@@ -46,13 +46,6 @@ class Spec(BaseModel):
                 raise BadInput(name, f"integers must lie within +-(2^63 - 1) (got {_short(value)})")
         return self
 
-    @model_validator(mode="after")
-    def _fits_the_machine(self) -> Spec:
-        estimate = self.cost()
-        if estimate is not None:
-            estimate.check()
-        return self
-
     def cost(self) -> Cost | None:
         """Estimated memory and time of the run (None: small at every accepted size)."""
         return None
@@ -105,11 +98,20 @@ class Experiment(abc.ABC):
 
 
 def validate_spec(experiment: str, spec_class: type[Spec], params: dict[str, Any]) -> Spec:
-    """``spec_class(**params)``, or a :class:`BadInput` naming ``experiment.field`` and what it accepts."""
+    """``spec_class(**params)``, or a :class:`BadInput` naming ``experiment.field`` and what it accepts;
+    then a spec whose run this machine cannot hold or finish (:meth:`Spec.cost`) is refused, after
+    every consistency check (so an inconsistent spec is refused for its inconsistency)."""
     try:
-        return spec_class(**params)
+        spec = spec_class(**params)
     except ValidationError as exc:
         raise BadInput(*_describe(experiment, spec_class, exc)) from None
+    estimate = spec.cost()
+    if estimate is not None:
+        try:
+            estimate.check()
+        except BadInput as exc:
+            raise BadInput(f"{experiment}.{exc.field}", str(exc).split(": ", 1)[1]) from None
+    return spec
 
 
 def _describe(experiment: str, spec_class: type[Spec], exc: ValidationError) -> tuple[str, str]:
