@@ -78,6 +78,24 @@ ACTIVATIONS: dict[str, Activation] = {
 ACTIVATION_NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
 
 
+def _numpy_activation(name: str) -> Activation:
+    """The numpy twin of a registered activation (same values to rounding): expansions by name
+    run in spec validation, which must not import JAX."""
+    from scipy import special  # on use
+
+    twins: dict[str, Activation] = {
+        "relu": lambda z: np.maximum(z, 0.0),
+        "tanh": np.tanh,
+        "erf": special.erf,
+        "sigmoid": special.expit,
+        "sin": np.sin,
+    }
+    if name in twins:
+        return twins[name]
+    p = int(name.removeprefix("he"))
+    return lambda z: _hermite_values(p, z, np.ones_like)[p]
+
+
 def activation(name: str, field: str = "sigma") -> Activation:
     """The activation registered as ``name``; :class:`BadInput` naming ``field`` otherwise."""
     if name not in ACTIVATIONS:
@@ -146,7 +164,9 @@ def expand(
     >>> e.degree, e.information_exponent(), round(float(e.coefficients[3]), 12)
     (3, 3, 1.0)
     """
-    func = activation(fn) if isinstance(fn, str) else fn
+    if isinstance(fn, str):
+        activation(fn)  # BadInput for an unknown name
+    func = _numpy_activation(fn) if isinstance(fn, str) else fn
     z, w = _gaussian_quadrature(max_degree)
     values = np.asarray(func(z), dtype=np.float64)
     if not np.all(np.isfinite(values)):
