@@ -45,11 +45,17 @@ class SphereNeuronSpec(Spec):
         return name
 
     @property
+    def coefficients(self) -> tuple[np.ndarray, np.ndarray]:
+        """Hermite coefficients of (sigma, sigma*), up to ``max_degree``."""
+        return (
+            expand(self.sigma, max_degree=self.max_degree).coefficients,
+            expand(self.sigma_star, max_degree=self.max_degree).coefficients,
+        )
+
+    @property
     def phi(self) -> np.ndarray:
         """phi(t) = sum_p c_p(sigma) c_p(sigma*) t^p, ascending coefficients (Hermite engine)."""
-        student = expand(self.sigma, max_degree=self.max_degree).coefficients
-        teacher = expand(self.sigma_star, max_degree=self.max_degree).coefficients
-        return correlation_polynomial(student, teacher)
+        return correlation_polynomial(*self.coefficients)
 
     @model_validator(mode="after")
     def _phi_not_constant(self) -> SphereNeuronSpec:

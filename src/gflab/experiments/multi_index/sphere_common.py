@@ -14,23 +14,14 @@ import numpy as np
 
 from gflab._jax import jax_module
 from gflab.dynamics import GradientFlow
-from gflab.errors import BadInput
 from gflab.experiments.multi_index.specs import SphereNeuronSpec
-from gflab.hermite import correlation_polynomial, expand, information_exponent, parity
+from gflab.hermite import correlation_polynomial, information_exponent, parity
 from gflab.problems.multi_index import SphereCorrelation, embed
 from gflab.simulation import Save, Stop, Trajectory, simulate
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
-
-
-def _coefficients(spec: SphereNeuronSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Hermite coefficients of (sigma, sigma*)."""
-    return (
-        expand(spec.sigma, max_degree=spec.max_degree).coefficients,
-        expand(spec.sigma_star, max_degree=spec.max_degree).coefficients,
-    )
 
 
 def phi_of(spec: SphereNeuronSpec) -> np.ndarray:
@@ -40,7 +31,7 @@ def phi_of(spec: SphereNeuronSpec) -> np.ndarray:
 
 def mse_phis_of(spec: SphereNeuronSpec) -> dict[str, np.ndarray]:
     """phi_ss, phi_st, phi_tt of the population MSE loss (:class:`~gflab.problems.multi_index.SphereMSE`)."""
-    student, teacher = _coefficients(spec)
+    student, teacher = spec.coefficients
     return {
         "phi_ss": correlation_polynomial(student, student),
         "phi_st": correlation_polynomial(student, teacher),
@@ -49,10 +40,9 @@ def mse_phis_of(spec: SphereNeuronSpec) -> dict[str, np.ndarray]:
 
 
 def information_exponent_of(spec: SphereNeuronSpec) -> int:
-    """p*, the lowest degree of phi above 0; :class:`BadInput` when phi is constant."""
+    """p*, the lowest degree of phi above 0 (the spec refuses a constant phi)."""
     p = information_exponent(phi_of(spec))
-    if p is None:
-        raise BadInput("sigma_star", f"phi is constant for sigma={spec.sigma}, sigma_star={spec.sigma_star}")
+    assert p is not None, "SphereNeuronSpec refuses a constant phi"
     return p
 
 
