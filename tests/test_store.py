@@ -50,3 +50,42 @@ def test_an_unwritable_store_is_refused_naming_out(where: str, tmp_path: Path) -
         root = "/dev/null" if where == "dev-null" else ""
     with pytest.raises(BadInput, match="--out"):
         Store(root).check_writable()
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_cleaning_removes_only_this_machines_leftovers_of_dead_processes(tmp_path: Path) -> None:
+    import os
+
+    from gflab.store import _HOST
+
+    dead = _dead_pid()
+    mine_dead = tmp_path / f".tmp-run-{dead}.{_HOST}-0a1b2c3d"
+    mine_alive = tmp_path / f".tmp-run-{os.getpid()}.{_HOST}-0a1b2c3d"
+    other_host = tmp_path / f".tmp-run-{dead}.ffffffff-0a1b2c3d"  # its pid means nothing here
+    for folder in (mine_dead, mine_alive, other_host):
+        folder.mkdir()
+    assert Store(tmp_path).clean() == [mine_dead]
+    assert mine_alive.exists() and other_host.exists()
+
+
+def test_spooled_tables_of_a_run_live_in_the_stores_scratch_and_go_with_it(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from gflab.tables import SpooledTable, spool_into
+
+    store = Store(tmp_path)
+    with store.scratch() as scratch, spool_into(scratch):
+        table = SpooledTable()
+        table.append(pd.DataFrame({"t": [0.0, 1.0]}))
+        table.append(pd.DataFrame({"t": [2.0]}))
+        assert list(scratch.glob("gflab-table-*/table.parquet"))  # spooled on the store's disk
+        assert table.to_pandas()["t"].tolist() == [0.0, 1.0, 2.0]
+    assert not scratch.exists() and list(tmp_path.iterdir()) == []

@@ -209,3 +209,46 @@ def test_dask_with_a_worker_killed_mid_sweep_gives_the_local_table(tmp_path: Pat
     tables = [pd.read_parquet(Path(json.loads(o)["folder"]) / "sweep.parquet") for o in (local.stdout, out)]
     columns = ["param.eta", "param.batch_size", "growth_rate", "critical_step", "status"]
     np.testing.assert_array_equal(*(t.sort_values(columns[:2])[columns].to_numpy() for t in tables))
+
+
+@pytest.mark.slow
+def test_workers_of_a_sigkilled_driver_exit(tmp_path: Path) -> None:
+    psutil = pytest.importorskip("psutil")
+    spec = tmp_path / "orphans.toml"
+    spec.write_text(TINY.replace("[0.5, 3.0, 3]", "[0.5, 3.0, 12]"))  # 24 points: still running when killed
+    args = ["sweep", str(spec), "--out", str(tmp_path), "--jobs", "2", "--quiet"]
+    proc = subprocess.Popen([sys.executable, "-m", "gflab.cli", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    driver = psutil.Process(proc.pid)
+    deadline = time.time() + 120
+    workers: list[Any] = []
+    while len(workers) < 2 and time.time() < deadline:
+        time.sleep(0.2)
+        workers = [c for c in driver.children(recursive=True) if "spawn" in " ".join(c.cmdline())]
+    assert len(workers) >= 2, "the pool never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, f"{len(alive)} workers outlived their driver"
+
+
+def _cores_of_this_process(_: int) -> frozenset[int]:
+    import os
+
+    time.sleep(0.1)  # long enough that every worker gets tasks
+    return frozenset(os.sched_getaffinity(0))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["local", "dask"])
+def test_each_worker_runs_on_its_own_share_of_the_cores(executor: str) -> None:
+    import os
+
+    from gflab.executors import run_tasks
+
+    if executor == "dask":
+        pytest.importorskip("dask.distributed")
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs two cores")
+    options: dict[str, Any] = {"workers": 2} if executor == "dask" else {"jobs": 2}
+    shares = {share for _, share in run_tasks(_cores_of_this_process, range(16), executor=executor, progress=False, **options)}
+    assert len(shares) == 2 and not set.intersection(*map(set, shares))  # two disjoint shares

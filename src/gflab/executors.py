@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -37,15 +38,31 @@ class Failed:
     error: str
 
 
-def _pin_worker(counter: Any, jobs: int) -> None:
-    """Worker start-up: pin this worker to its share of the cores (before JAX is imported)."""
+def _pin(index: int, jobs: int) -> None:
+    """Pin this process to the ``index``-th of ``jobs`` shares of the cores (before JAX is
+    imported, so that XLA sizes its threads and host devices to the share)."""
+    available = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(available) >= jobs:
+        os.sched_setaffinity(0, available[index % jobs :: jobs])
+
+
+def _pin_worker(counter: Any, jobs: int, driver: int) -> None:
+    """Process-pool worker start-up: take the next share of the cores, and exit when the
+    driver is gone (a killed driver must not leave its workers computing for no one)."""
     with counter.get_lock():
         index = counter.value
         counter.value += 1
-    available = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    if len(available) >= jobs:
-        share = available[index % jobs :: jobs]
-        os.sched_setaffinity(0, share)
+    _pin(index, jobs)
+    threading.Thread(target=_exit_with_parent, args=(driver,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int, every: float = 0.5) -> None:
+    """Poll for the death of ``parent`` (the driver's pid, passed in: it may die before this
+    worker starts; re-parenting changes ``getppid``); then exit at once. The store loses
+    nothing: an unfinished run is only a ``.tmp-`` folder, removed later."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 def _guarded(task: Callable[[Any], Any], item: Any) -> Any:
@@ -94,7 +111,9 @@ def run_tasks(
 def _local(task: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> Iterator[tuple[int, Any]]:
     context = multiprocessing.get_context("spawn")
     counter = context.Value("i", 0)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_pin_worker, initargs=(counter, jobs))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_pin_worker, initargs=(counter, jobs, os.getpid())
+    )
     try:
         pending: dict[Future[Any], int] = {pool.submit(_guarded, task, item): i for i, item in enumerate(items)}
         while pending:
@@ -116,10 +135,15 @@ def _dask(
         client = Client(address, timeout=30)
         cluster = None
     else:
-        cluster = LocalCluster(
-            n_workers=workers or cores(), threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-        )
+        import dask
+
+        count = workers or cores()
+        # Dask samples every worker's stack each 10 ms for its dashboard's profile, which no
+        # one sees here and which costs CPU-bound points ~15%.
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40)
         client = Client(cluster)
+        client.register_plugin(_pin_plugin(count), name="gflab-pin")
     try:
         futures = client.map(_guarded, [task] * len(items), list(items), pure=False)
         index = {future.key: i for i, future in enumerate(futures)}
@@ -129,6 +153,19 @@ def _dask(
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _pin_plugin(workers: int) -> Any:
+    """A Dask worker plugin for a local cluster: worker ``i`` (its name) takes share ``i`` of
+    the cores, as the process pool's workers do; a restarted worker is pinned again."""
+    from dask.distributed import WorkerPlugin
+
+    class PinToShare(WorkerPlugin):  # type: ignore[misc]
+        def setup(self, worker: Any) -> None:
+            if isinstance(worker.name, int):
+                _pin(worker.name, workers)
+
+    return PinToShare()
 
 
 @contextmanager

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_origin
 
 from gflab.console import stderr_console
-from gflab.executors import Failed, run_tasks
+from gflab.executors import Failed, cores, run_tasks
 from gflab.experiments import CLAIMS, get_claims, get_experiment, spec_class, validate
 from gflab.experiments.base import Result, Spec
+from gflab.experiments.cost import jobs_within_memory
 from gflab.report import write_report
 from gflab.store import SPEC_VERSION, Store, jsonable
 
@@ -66,19 +67,22 @@ def _run_in(store: Store, experiment: str, spec: Any, *, force: bool, progress: 
             if progress:
                 stderr_console().print(f"[dim]{experiment}: cached {final}[/dim]")
             return cached
+        from gflab.tables import spool_into  # pandas and pyarrow on use: the command line starts fast
+
         start = time.perf_counter()
-        result = get_experiment(experiment).run(spec, progress=progress)
-        claims = [c.evaluate(result.metrics) for c in CLAIMS if c.applies_to(experiment, full_params)]
-        summary = {
-            "experiment": experiment,
-            "params": full_params,
-            "metrics": jsonable(result.metrics),
-            "claims": jsonable(claims),
-            "run_dir": final.name,  # relative to the store: the folder can move
-            "wall_s": round(time.perf_counter() - start, 3),
-            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        store.write(final, _files(experiment, full_params, summary, result))
+        with store.scratch() as scratch, spool_into(scratch):
+            result = get_experiment(experiment).run(spec, progress=progress)
+            claims = [c.evaluate(result.metrics) for c in CLAIMS if c.applies_to(experiment, full_params)]
+            summary = {
+                "experiment": experiment,
+                "params": full_params,
+                "metrics": jsonable(result.metrics),
+                "claims": jsonable(claims),
+                "run_dir": final.name,  # relative to the store: the folder can move
+                "wall_s": round(time.perf_counter() - start, 3),
+                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+            store.write(final, _files(experiment, full_params, summary, result))
     if progress:
         stderr_console().print(f"[dim]{experiment}: {time.perf_counter() - start:.1f} s -> {final}[/dim]")
     return summary | {"run_dir": str(final.resolve())}
@@ -143,6 +147,10 @@ def reproduce(
     root = str(store.root.resolve())  # workers (of a remote Dask cluster too) must not resolve it themselves
     distinct = {keys[c.id]: (c.experiment, specs[c.id].model_dump(mode="json"), root, force) for c in claims}
     order = list(distinct)
+    first_spec = {keys[c.id]: (c.experiment, specs[c.id]) for c in reversed(claims)}
+    for experiment, spec in first_spec.values():
+        announce(experiment, spec)
+    jobs = jobs_within_memory([spec.cost() for _, spec in first_spec.values()], jobs or cores())
     summaries: dict[str, dict[str, Any]] = {}
     for index, result in run_tasks(
         _stored_run, [distinct[k] for k in order], executor=executor, jobs=jobs, address=address, workers=workers,

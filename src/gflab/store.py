@@ -4,7 +4,9 @@ A run directory ``<root>/<experiment>-<hash16>/`` holds ``spec.json`` (the valid
 ``summary.json`` (the ``--json`` object), ``metrics.parquet`` (tidy table) and PNG figures.
 It is written under ``<root>/.tmp-...`` and renamed into place, so a directory that exists
 under its final name is complete; a killed run leaves only a ``.tmp-`` folder, which is
-ignored and cleaned up by the next run.
+ignored and cleaned up by the next run. A ``.tmp-`` name carries its writer's pid and host
+(``.tmp-<what>-<pid>.<host>-<random>``), so a store shared by the machines of a cluster only
+ever removes the leftovers of dead processes of the machine doing the cleaning.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import math
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -48,6 +51,13 @@ def spec_hash(experiment: str, params: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _tmp_name(what: str) -> str:
+    return f".tmp-{what}-{os.getpid()}.{_HOST}-{uuid.uuid4().hex[:8]}"
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -72,7 +82,7 @@ class Store:
     def check_writable(self) -> None:
         """Create the store folder and a temporary folder in it, before any compute: a store
         that cannot be written is :class:`BadInput` naming ``--out``."""
-        probe = self.root / f".tmp-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        probe = self.root / _tmp_name("probe")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             probe.mkdir()
@@ -111,7 +121,7 @@ class Store:
         """Write a run directory atomically: each ``files[name](path)`` writes one file into a
         temporary folder, which is then renamed to ``final`` (replacing an older one)."""
         self._clean_stale()
-        tmp = self.root / f".tmp-{final.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        tmp = self.root / _tmp_name(final.name)
         tmp.mkdir(parents=True)
         for name, write_file in files.items():
             write_file(tmp / name)
@@ -120,7 +130,7 @@ class Store:
     def _publish(self, tmp: Path, final: Path) -> None:
         """Rename ``tmp`` to ``final`` (replacing an older complete run when forced)."""
         if final.exists():
-            trash = self.root / f".tmp-old-{final.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            trash = self.root / _tmp_name(f"old-{final.name}")
             final.rename(trash)
             tmp.rename(final)
             shutil.rmtree(trash, ignore_errors=True)
@@ -153,17 +163,29 @@ class Store:
         """Remove the temporary folders of runs whose process is gone; returns them."""
         return self._clean_stale()
 
+    @contextmanager
+    def scratch(self) -> Iterator[Path]:
+        """A private scratch folder inside the store (for tables spooled while a run computes),
+        removed afterwards, or by the next cleaning if this process is killed."""
+        folder = self.root / _tmp_name("scratch")
+        folder.mkdir(parents=True)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
     def _clean_stale(self) -> list[Path]:
-        """Remove ``.tmp-`` folders left by runs whose process is gone."""
+        """Remove ``.tmp-`` folders left by this machine's runs whose process is gone."""
         removed: list[Path] = []
         if not self.root.exists():
             return removed
         for path in self.root.glob(".tmp-*"):
             try:
-                pid = int(path.name.rsplit("-", 2)[-2])
+                pid_text, _, host = path.name.rsplit("-", 2)[-2].partition(".")
+                pid = int(pid_text)
             except (ValueError, IndexError):
                 continue
-            if not _pid_alive(pid):
+            if host in ("", _HOST) and not _pid_alive(pid):
                 shutil.rmtree(path, ignore_errors=True)
                 removed.append(path)
         return removed

@@ -42,8 +42,9 @@ import numpy as np
 
 from gflab.console import stderr_console
 from gflab.errors import BadInput
-from gflab.executors import Failed, run_tasks
+from gflab.executors import Failed, cores, run_tasks
 from gflab.experiments import get_experiment, validate
+from gflab.experiments.cost import jobs_within_memory
 from gflab.lab import run_point
 from gflab.store import Store, jsonable, read_params_file
 
@@ -181,8 +182,8 @@ def run_sweep(
     """
     sweep = parse(read_params_file(path), Path(path).stem)
     points = sweep.points()
-    for point in points:
-        validate(sweep.experiment, point)
+    specs = [validate(sweep.experiment, point) for point in points]
+    jobs = jobs_within_memory([spec.cost() for spec in specs], jobs or cores())
     out = str(Path(out).resolve())  # workers (of a remote Dask cluster too) must not resolve it themselves
     store = Store(out)
     store.check_writable()

@@ -10,6 +10,7 @@ factor of a few, which is what deciding "refuse / warn / run" needs.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gflab.errors import BadInput
@@ -69,4 +70,13 @@ def cost(gib: float, seconds: float, *fields: str) -> Cost:
     return Cost(gib=0.2 + gib, minutes=(5.0 + seconds) / 60.0, fields=fields)
 
 
-__all__ = ["Cost", "cost", "machine_memory_gib", "memory_budget_gib"]
+def jobs_within_memory(costs: Iterable[Cost | None], jobs: int) -> int:
+    """How many of these runs may run at once: ``jobs``, lowered so that that many of the
+    largest together stay within the memory budget (runs without an estimate count as small)."""
+    largest = max((c.gib for c in costs if c is not None), default=0.0)
+    if largest <= 0.0:
+        return jobs
+    return max(1, min(jobs, int(memory_budget_gib() // largest)))
+
+
+__all__ = ["Cost", "cost", "jobs_within_memory", "machine_memory_gib", "memory_budget_gib"]
