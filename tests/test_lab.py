@@ -105,10 +105,14 @@ def test_concurrent_identical_runs_compute_once_and_both_succeed(tmp_path: Path)
 
 @pytest.mark.slow
 def test_reproduce_with_two_workers_gives_the_serial_numbers(tmp_path: Path) -> None:
-    from gflab.lab import reproduce
+    from gflab.lab import quick_budget, reproduce
 
     ids = ["gd-stability.critical-step", "gd-stability.critical-step-momentum"]
     serial = reproduce(ids, quick=True, out=str(tmp_path / "serial"), jobs=1)
     parallel = reproduce(ids, quick=True, out=str(tmp_path / "parallel"), jobs=2)
     assert [(r["id"], r["measured"], r["verdict"]) for r in serial] == [(r["id"], r["measured"], r["verdict"]) for r in parallel]
     assert (tmp_path / "parallel" / "report.html").is_file()
+    total, runs = quick_budget(serial)  # the compute of each distinct run, counted once
+    walls = {r["run_dir"]: json.loads((Path(r["run_dir"]) / "summary.json").read_text())["wall_s"] for r in serial}
+    assert [wall for _, wall in runs] == sorted(walls.values(), reverse=True)
+    assert total == pytest.approx(sum(walls.values()))

@@ -195,12 +195,28 @@ def reproduce(
         None if all_ else claim_ids, quick=quick, out=out, force=force, progress=not quiet,
         executor=executor, jobs=jobs, address=address, workers=workers,
     )  # fmt: skip
+    if quick:
+        _print_quick_budget(results)
     if as_json:
         _echo_json(results)
         return
     console = Console()
     _print_claims(console, results)
     console.print(f"report: {Path(out, 'report.html').resolve()}\nclaims: {Path(out, 'claims.json').resolve()}")
+
+
+def _print_quick_budget(results: list[dict[str, Any]]) -> None:
+    """On stderr: the quick runs' compute against the budget, naming the longest runs when over."""
+    from gflab.console import stderr_console
+    from gflab.lab import QUICK_BUDGET_S, quick_budget
+
+    total, runs = quick_budget(results)
+    line = f"quick runs: {len(runs)} runs, {total:.0f} s of compute (budget {QUICK_BUDGET_S:.0f} s)"
+    if total <= QUICK_BUDGET_S:
+        stderr_console().print(f"[dim]{line}[/dim]", highlight=False)
+        return
+    longest = ", ".join(f"{name} {wall:.0f} s" for name, wall in runs[:5])
+    stderr_console().print(f"[yellow]{line}: over budget; longest: {longest}[/yellow]", highlight=False)
 
 
 SWEEP_HELP = """Run a grid of experiment runs: one tidy table (sweep.parquet) and phase-diagram figures.

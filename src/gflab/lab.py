@@ -124,6 +124,20 @@ def _write_table(table: pd.DataFrame | SpooledTable, path: Path) -> None:
         table.to_parquet(path, index=False)
 
 
+QUICK_BUDGET_S = 600.0
+"""The quick reproduction's compute budget: the wall times of its distinct runs (each on its
+worker's share of the cores) add up to at most this, so that ``--jobs 2`` reproduces every
+claim in about half of it on two cores. Every claim added must keep the quick total within it;
+``gflab reproduce --quick`` prints the total against the budget and names the longest runs."""
+
+
+def quick_budget(results: list[dict[str, Any]]) -> tuple[float, list[tuple[str, float]]]:
+    """The compute of a reproduction's distinct runs: the total wall time and the runs, longest first."""
+    walls = {row["run_dir"]: float(row["wall_s"]) for row in results if row.get("run_dir") and row.get("wall_s") is not None}
+    runs = sorted(((Path(run).name, wall) for run, wall in walls.items()), key=lambda item: -item[1])
+    return sum(walls.values()), runs
+
+
 def reproduce(
     ids: Iterable[str] | None = None,
     *,
@@ -170,7 +184,7 @@ def reproduce(
     results = []
     for claim in claims:
         summary = summaries[keys[claim.id]]
-        row = claim.evaluate(summary["metrics"]) | {"run_dir": summary["run_dir"]}
+        row = claim.evaluate(summary["metrics"]) | {"run_dir": summary["run_dir"], "wall_s": summary.get("wall_s")}
         if "error" in summary:
             row["error"] = summary["error"]
         results.append(row)
@@ -232,4 +246,4 @@ def _type_label(annotation: Any) -> str:
     return annotation.__name__ if isinstance(annotation, type) else str(annotation).replace("typing.", "")
 
 
-__all__ = ["describe", "reproduce", "run"]
+__all__ = ["QUICK_BUDGET_S", "describe", "quick_budget", "reproduce", "run"]
