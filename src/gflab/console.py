@@ -11,7 +11,9 @@ from rich.console import Console
 
 @lru_cache(maxsize=1)
 def stderr_console() -> Console:
-    return Console(stderr=True)
+    # soft wrap: a message is one line however narrow the terminal (or 80 columns in a log
+    # file), so a log can be searched for it
+    return Console(stderr=True, soft_wrap=True)
 
 
 @contextmanager
