@@ -105,6 +105,8 @@ CASES: list[tuple[list[str], str]] = [
     # sizes beyond the machine (memory or time estimated before any compute)
     (["run", "gradient-variance", "--set", "d=4", "--set", "grid=4096"], "grid"),
     (["run", "sde-flatness", "--set", "t1=1e12"], "t1"),
+    (["run", "directional-convergence", "--set", "loss=mse", "--set", "d=1000000000"], "d"),
+    (["run", "search-phase", "--set", "flow=full", "--set", "d_values=[64, 1000000000]"], "d_values"),
     (["run", "gd-stability", "--set", "d=2000", "--set", "n_quadratics=1000", "--set", "grid=1025"], "d"),
     (["run", "random-features-rate", "--set", "train_points=1000000", "--set", "widths=[100000, 100000]"], "widths"),
     (["run", "ntk-vs-meanfield", "--set", "widths=[100000, 100000]", "--set", "seeds=100", "--set", "d=1000"], "widths"),

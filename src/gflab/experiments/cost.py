@@ -42,17 +42,19 @@ class Cost:
     that drive them (named in the refusal)."""
 
     gib: float
-    minutes: float
+    minutes: float | None  # None: not modelled
     fields: tuple[str, ...]
 
     def __str__(self) -> str:
+        if self.minutes is None:
+            return f"~{self.gib:.1f} GiB"
         minutes = f"~{self.minutes:.0f} min" if self.minutes < 120 else f"~{self.minutes / 60:.0f} h"
         return f"~{self.gib:.1f} GiB, {minutes}"
 
     @property
     def large(self) -> bool:
         """Worth announcing before it starts."""
-        return self.minutes >= ANNOUNCE_MINUTES or self.gib >= ANNOUNCE_GIB
+        return (self.minutes or 0.0) >= ANNOUNCE_MINUTES or self.gib >= ANNOUNCE_GIB
 
     def check(self) -> None:
         """Refuse a run that this machine cannot hold or finish within :data:`MAX_HOURS`."""
@@ -60,14 +62,14 @@ class Cost:
         names = ", ".join(self.fields)
         if self.gib > budget:
             raise BadInput(self.fields[0], f"this run needs {self} but one run may use {budget:.1f} GiB here; lower {names}")
-        if self.minutes > 60 * MAX_HOURS:
+        if self.minutes is not None and self.minutes > 60 * MAX_HOURS:
             raise BadInput(self.fields[0], f"this run needs {self}, beyond {MAX_HOURS:g} h for one run; lower {names}")
 
 
-def cost(gib: float, seconds: float, *fields: str) -> Cost:
+def cost(gib: float, seconds: float | None, *fields: str) -> Cost:
     """A :class:`Cost` from bytes-free units: ``gib`` of memory and ``seconds`` of compute
-    (a fixed 0.2 GiB and 5 s of start-up, JAX and compilation, are added)."""
-    return Cost(gib=0.2 + gib, minutes=(5.0 + seconds) / 60.0, fields=fields)
+    (None: not modelled; a fixed 0.2 GiB and 5 s of start-up, JAX and compilation, are added)."""
+    return Cost(gib=0.2 + gib, minutes=None if seconds is None else (5.0 + seconds) / 60.0, fields=fields)
 
 
 def jobs_within_memory(costs: Iterable[Cost | None], jobs: int) -> int:

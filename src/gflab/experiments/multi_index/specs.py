@@ -14,6 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gflab.errors import BadInput
 from gflab.experiments.base import Spec
+from gflab.experiments.cost import GIB, Cost, cost
 from gflab.hermite import ACTIVATION_NAMES, activation, correlation_polynomial, expand, information_exponent, parity
 from gflab.theory.subspace import LINKS, link_rank
 
@@ -86,6 +87,13 @@ class SearchPhaseSpec(SphereNeuronSpec):
     def _dims(cls, values: list[int]) -> list[int]:
         return _increasing_dimensions(values, 2)
 
+    def cost(self) -> Cost | None:
+        # the full flow holds every start in R^d (and its device copy); its time is not modelled
+        if self.flow == "reduced":
+            return None
+        floats = 2 * self.seeds * max(self.d_values) + self.seeds * self.save_points * self.k * len(self.d_values)
+        return cost(floats * 8 / GIB, None, "d_values", "seeds")
+
 
 class DirectionalConvergenceSpec(SphereNeuronSpec):
     loss: Literal["correlation", "mse"] = Field("correlation", description="population loss of the networks")
@@ -98,6 +106,14 @@ class DirectionalConvergenceSpec(SphereNeuronSpec):
         [2, 4, 8], max_length=16, description="k values of the coverage-against-neurons figure"
     )
     coverage_pool: int = Field(2000, ge=0, le=1_000_000, description="neurons simulated per k of the figure (0: no figure)")
+
+    def cost(self) -> Cost | None:
+        # the MSE networks start in R^d (the start, and its span basis of n + k rows per
+        # network); the correlation loss draws reduced coordinates only. Time is not modelled.
+        if self.loss == "correlation":
+            return None
+        neurons = max(self.n_neurons * self.seeds, self.coverage_pool)
+        return cost(3 * neurons * self.d * 8 / GIB, None, "d", "seeds", "coverage_pool")
 
     @model_validator(mode="after")
     def _dims(self) -> DirectionalConvergenceSpec:
