@@ -252,3 +252,14 @@ def test_each_worker_runs_on_its_own_share_of_the_cores(executor: str) -> None:
     options: dict[str, Any] = {"workers": 2} if executor == "dask" else {"jobs": 2}
     shares = {share for _, share in run_tasks(_cores_of_this_process, range(16), executor=executor, progress=False, **options)}
     assert len(shares) == 2 and not set.intersection(*map(set, shares))  # two disjoint shares
+
+
+def test_a_sweep_that_needs_long_is_announced_before_it_starts(capsys: pytest.CaptureFixture[str]) -> None:
+    from gflab.experiments.cost import cost
+    from gflab.sweep import _announce
+
+    sweep = parse({"experiment": "x", "grid": {"a": list(range(40))}})
+    _announce(sweep, [cost(0.1, 5.0, "a")] * 40)  # 40 points of ~10 s: under 10 min, quiet
+    assert capsys.readouterr().err == ""
+    _announce(sweep, [cost(0.1, 60.0, "a"), None] * 20)  # 20 points of ~65 s, 20 unmodelled
+    assert "sweep sweep (40 points) will need ~22 min of compute in all" in capsys.readouterr().err

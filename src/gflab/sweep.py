@@ -44,7 +44,7 @@ from gflab.console import stderr_console
 from gflab.errors import BadInput
 from gflab.executors import Failed, cores, run_tasks
 from gflab.experiments import get_experiment, validate
-from gflab.experiments.cost import jobs_within_memory
+from gflab.experiments.cost import Cost, jobs_within_memory
 from gflab.lab import run_point
 from gflab.store import Store, jsonable, read_params_file
 
@@ -182,8 +182,9 @@ def run_sweep(
     """
     sweep = parse(read_params_file(path), Path(path).stem)
     points = sweep.points()
-    specs = [validate(sweep.experiment, point) for point in points]
-    jobs = jobs_within_memory([spec.cost() for spec in specs], jobs or cores())
+    costs = [validate(sweep.experiment, point).cost() for point in points]
+    jobs = jobs_within_memory(costs, jobs or cores())
+    _announce(sweep, costs)
     out = str(Path(out).resolve())  # workers (of a remote Dask cluster too) must not resolve it themselves
     store = Store(out)
     store.check_writable()
@@ -202,6 +203,15 @@ def run_sweep(
         rows[index] = _row(points[index], result)
     folder = Path(out) / "sweeps" / f"{sweep.name}-{sweep.key}"
     return _write(folder, sweep, [r for r in rows if r is not None], points[0])
+
+
+def _announce(sweep: SweepSpec, costs: list[Cost | None]) -> None:
+    """Say on stderr what a large sweep will cost in all (the points' modelled compute)."""
+    minutes = sum(c.minutes for c in costs if c is not None and c.minutes is not None)
+    if minutes >= 10.0:
+        hours = f"~{minutes:.0f} min" if minutes < 120 else f"~{minutes / 60:.0f} h"
+        message = f"gflab: sweep {sweep.name} ({sweep.size} points) will need {hours} of compute in all"
+        stderr_console().print(f"[yellow]{message}[/yellow]", highlight=False)
 
 
 def _row(point: dict[str, Any], result: Any) -> dict[str, Any]:
