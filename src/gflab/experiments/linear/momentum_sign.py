@@ -9,7 +9,8 @@ over ``alphas`` log-spaced points in [0.02, 0.999] alpha_c(beta, b) (below the d
 boundary of :func:`critical_learning_rate`), then a finer grid around the best alpha; beta runs
 over a coarse grid on [-0.9, 0.9] (spacing ``momentum_step``) and a fine grid (``refine``
 points) around the coarse optimum. E L_T is the tier-1 moment recursion (exact for Gaussian
-features); the optimum and the best beta = 0 run are checked by ``runs`` Monte-Carlo SGD runs.
+features); the optimum and the best beta = 0 run are checked by ``runs`` Monte-Carlo SGD runs
+(the bootstrap-t test of :mod:`gflab.measure.max_t`, ``resamples`` resamples).
 
 For a fixed effective rate alpha / (1 - beta) the closed form of U(1) (module
 :mod:`gflab.theory.sgd_moments`) decreases with beta, so in the signal phase, where
@@ -21,7 +22,6 @@ here (the exact Gaussian model is its case tau_1 = 1, tau_2 = -1).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ from gflab._jax import jax_module
 from gflab.dynamics.spectral import expected_sgd_losses, sgd_gaussian_losses
 from gflab.experiments.base import Experiment, Result
 from gflab.experiments.linear.specs import MomentumSignSpec
+from gflab.measure.max_t import max_t_test
 from gflab.problems.power_law import PowerLawQuadratic
 from gflab.theory import sgd_moments as theory
 
@@ -83,9 +84,9 @@ class MomentumSign(Experiment):
 
 
 def _monte_carlo(spec: MomentumSignSpec, problem: PowerLawQuadratic, points: list[tuple[float, float]]) -> dict[str, Any]:
-    """The mean of ``runs`` SGD runs at L_T against tier 1 for each (alpha, beta) of ``points``."""
+    """The mean of ``runs`` SGD runs at L_T against tier 1 for each (alpha, beta) of ``points`` (the same
+    keys at every point), and the simultaneous bootstrap-t test of both (:func:`max_t_test`)."""
     lam = jnp.asarray(problem.eigenvalues)
-    out: dict[str, Any] = {"alpha": [], "momentum": [], "mean": [], "se": [], "tier1": [], "z": []}
     run = jax.jit(
         jax.vmap(
             lambda key, a, b: sgd_gaussian_losses(
@@ -95,23 +96,21 @@ def _monte_carlo(spec: MomentumSignSpec, problem: PowerLawQuadratic, points: lis
         )
     )
     keys = jax.random.split(jax.random.key(spec.seed), spec.runs)
-    for alpha, beta in points:
-        losses = np.asarray(run(keys, alpha, beta))
-        exact = float(
-            expected_sgd_losses(lam, jnp.asarray(problem.target_squared), 0.0, alpha, beta, spec.batch_size, steps=spec.steps)[-1]
-        )
-        mean, se = float(losses.mean()), float(losses.std(ddof=1) / math.sqrt(spec.runs))
-        for key, value in (
-            ("alpha", alpha),
-            ("momentum", beta),
-            ("mean", mean),
-            ("se", se),
-            ("tier1", exact),
-            ("z", (mean - exact) / se),
-        ):
-            out[key].append(value)
-    out["max_abs_z"] = float(np.max(np.abs(out["z"])))
-    return out
+    losses = np.stack([np.asarray(run(keys, alpha, beta)) for alpha, beta in points], axis=1)
+    exact = [
+        float(expected_sgd_losses(lam, jnp.asarray(problem.target_squared), 0.0, a, b, spec.batch_size, steps=spec.steps)[-1])
+        for a, b in points
+    ]
+    test = max_t_test(losses, np.asarray(exact), resamples=spec.resamples, seed=spec.seed)
+    return {
+        "alpha": [a for a, _ in points],
+        "momentum": [b for _, b in points],
+        "mean": test["mean"],
+        "se": test["se"],
+        "tier1": exact,
+        "z": test["z"],
+        **{key: test[key] for key in ("max_abs_z", "null_q95", "null_q99", "p_value", "resamples")},
+    }
 
 
 def _figure(spec: MomentumSignSpec, problem: PowerLawQuadratic, table: pd.DataFrame, check: dict[str, Any]) -> Any:
@@ -120,7 +119,12 @@ def _figure(spec: MomentumSignSpec, problem: PowerLawQuadratic, table: pd.DataFr
     fig, (left, right) = figure(ncols=2, width=4.8, height=4.0)
     left.plot(table.momentum, table.loss, "o-", ms=3, label="tier 1: min over alpha of E L_T")
     left.errorbar(
-        check["momentum"], check["mean"], yerr=3 * np.asarray(check["se"]), fmt="s", color="C3", label="Monte Carlo (3 s.e.)"
+        check["momentum"],
+        check["mean"],
+        yerr=check["null_q99"] * np.asarray(check["se"]),
+        fmt="s",
+        color="C3",
+        label="Monte Carlo (simultaneous 99% band)",
     )
     left.axvline(0, color="grey", lw=0.8, ls=":")
     left.set(xlabel="momentum beta", ylabel=f"best expected loss after T={spec.steps}", yscale="log",

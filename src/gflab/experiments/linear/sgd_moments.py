@@ -7,11 +7,13 @@ recursion is exact). On the power-law problem (``nu``, ``kappa``, ``n_modes``, l
 
 1. the exact expected loss E L_t (the moment recursion iterated, :func:`expected_sgd_losses`)
    against the mean of ``runs`` independent SGD runs (fresh Gaussian batches, learning rate
-   ``eta``, momentum ``momentum``, batch ``batch_size``): the largest |z-score| of the difference
-   over ``save_points`` log-spaced steps;
+   ``eta``, momentum ``momentum``, batch ``batch_size``) at ``save_points`` log-spaced steps: the
+   largest |z-score| of the difference and its p-value under the bootstrap-t null distribution
+   (``resamples`` resamples of the runs; :mod:`gflab.measure.max_t` says why the
+   heavy tails of the losses need it);
 2. tier 2 on a finite data set (``digits_samples`` of scikit-learn's digits, batches drawn with
    replacement, learning rate ``digits_eta``): the exact p x p moment recursion
-   (:func:`expected_finite_sgd_losses`) against the mean of ``runs`` SGD runs, the same z-scores;
+   (:func:`expected_finite_sgd_losses`) against the mean of ``runs`` SGD runs, the same test;
    and, reported beside it (tier 3), the spectrally expressible approximation: the per-mode
    recursion run on the spectrum of H with the coefficients of w* in its eigenbasis and the
    residual at w* as label noise, with noise coefficients (tau_1, tau_2) fitted to the data's
@@ -42,6 +44,7 @@ from gflab.dynamics.spectral import expected_sgd_losses, sgd_gaussian_losses
 from gflab.errors import BadInput
 from gflab.experiments.base import Experiment, Result
 from gflab.experiments.linear.specs import SGDMomentsSpec
+from gflab.measure.max_t import max_t_test
 from gflab.problems.linear_regression import digits_regression
 from gflab.problems.power_law import PowerLawQuadratic
 from gflab.theory import sgd_moments as theory
@@ -87,23 +90,31 @@ def _saved_steps(spec: SGDMomentsSpec) -> np.ndarray:
     return np.unique(np.geomspace(1, spec.steps, spec.save_points).round().astype(int))
 
 
-def _compare(losses: np.ndarray, exact: np.ndarray, saved: np.ndarray, runs: int) -> tuple[dict[str, Any], pd.DataFrame]:
-    """z-scores of the mean of the runs' ``losses`` (runs, saved) against ``exact`` at the ``saved`` steps,
-    and the verdict: ``diverged`` (with the first recorded step where a run or the expected loss is
-    non-finite or above 1e8 times the initial loss) or ``converged``."""
+def _compare(
+    losses: np.ndarray, exact: np.ndarray, saved: np.ndarray, spec: SGDMomentsSpec
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The simultaneous test of ``exact`` at the ``saved`` steps against the mean of the runs' ``losses``
+    (runs, saved) (:func:`max_t_test`: bootstrap p-value of the largest |z|), and the verdict:
+    ``diverged`` (with the first recorded step where a run or the expected loss is non-finite or
+    above 1e8 times the initial loss) or ``converged``."""
+    test = max_t_test(losses, exact[saved], resamples=spec.resamples, seed=spec.seed)
+    mean, se = np.asarray(test["mean"]), np.asarray(test["se"])
     with np.errstate(all="ignore"):  # diverged runs: their inf and nan are the verdict, not a warning
-        mean, se = losses.mean(axis=0), losses.std(axis=0, ddof=1) / math.sqrt(runs)
-        z = (mean - exact[saved]) / se
         blown = ~np.isfinite(losses).all(axis=0) | ~(exact[saved] < 1e8 * exact[0]) | ~(mean < 1e8 * exact[0])
-    curves = pd.DataFrame({"step": saved, "exact": exact[saved], "mc_mean": mean, "mc_se": se, "z": z})
+    band = test["null_q99"] * se  # the simultaneous 99% band of the mean curve
+    curves = pd.DataFrame({"step": saved, "exact": exact[saved], "mc_mean": mean, "mc_se": se, "z": test["z"], "band99": band})
     metrics = {
-        "max_abs_z": float(np.max(np.abs(z))),
-        "rms_z": float(np.sqrt(np.mean(z**2))),
+        "p_value": test["p_value"],
+        "max_abs_z": test["max_abs_z"],
+        "null_q95": test["null_q95"],
+        "null_q99": test["null_q99"],
+        "resamples": test["resamples"],
+        "steps_tested": len(saved),
         "verdict": "diverged" if blown.any() else "converged",
         "diverged_step": int(saved[np.argmax(blown)]) if blown.any() else None,
         "diverged_runs": int(np.sum(~np.all(np.isfinite(losses), axis=1))),
         "max_relative_difference": float(np.max(np.abs(mean / exact[saved] - 1))),
-        "runs": runs,
+        "runs": len(losses),
     }
     return metrics, curves
 
@@ -122,7 +133,7 @@ def _digits(spec: SGDMomentsSpec) -> tuple[dict[str, Any], pd.DataFrame]:
     run = jax.jit(jax.vmap(lambda key: finite_sgd_losses(x, y, *args, key, steps=spec.steps, batch=spec.batch_size)[saved]))
     keys = jax.random.split(jax.random.key(spec.seed + 1), spec.runs)
     losses = np.concatenate([np.asarray(run(keys[i : i + _CHUNK])) for i in range(0, spec.runs, _CHUNK)])
-    metrics, curves = _compare(losses, exact, saved, spec.runs)
+    metrics, curves = _compare(losses, exact, saved, spec)
     eigenvalues, vectors = np.linalg.eigh(data.hessian)
     keep = eigenvalues > 1e-12 * eigenvalues[-1]
     lam, projections = eigenvalues[keep], data.features @ vectors[:, keep]
@@ -184,7 +195,7 @@ def _monte_carlo(spec: SGDMomentsSpec, problem: PowerLawQuadratic) -> tuple[dict
     )  # fmt: skip
     keys = jax.random.split(jax.random.key(spec.seed), spec.runs)
     losses = np.concatenate([np.asarray(run(keys[i : i + _CHUNK])) for i in range(0, spec.runs, _CHUNK)])
-    return _compare(losses, exact, saved, spec.runs)
+    return _compare(losses, exact, saved, spec)
 
 
 def _generating_function(spec: SGDMomentsSpec, problem: PowerLawQuadratic) -> dict[str, float]:
@@ -252,11 +263,11 @@ def _moments_figure(spec: SGDMomentsSpec, curves: pd.DataFrame, digits: pd.DataF
         ax.errorbar(
             table.step,
             table.mc_mean,
-            yerr=3 * table.mc_se,
+            yerr=table.band99,
             fmt="o",
             ms=3,
             color="C1",
-            label=f"mean of {spec.runs} SGD runs (3 s.e.)",
+            label=f"mean of {spec.runs} SGD runs (simultaneous 99% band)",
         )
         ax.plot(table.step, table.exact, "-", color="C0", label=name)
         ax.set(xscale="log", yscale="log", xlabel="step t", ylabel="expected loss E L_t")

@@ -38,6 +38,9 @@ class SGDMomentsSpec(PowerLawSpec):
     runs: int = Field(4000, ge=10, le=1_000_000, description="independent SGD runs averaged against tier 1")
     steps: int = Field(300, ge=2, le=1_000_000, description="SGD steps of the Monte-Carlo comparison")
     save_points: int = Field(20, ge=2, le=1000, description="recorded steps (log-spaced in 1..steps)")
+    resamples: int = Field(
+        2000, ge=100, le=100_000, description="bootstrap resamples of the runs for the null distribution of the largest |z|"
+    )
     z: float = Field(0.5, gt=0, lt=1, description="point of the generating-function identity sum_t L_t z^t = V / (1 - U)")
     digits_samples: int = Field(
         400, ge=2, le=1797, description="digits in the finite data set of tier 2 (sampled with replacement)"
@@ -129,6 +132,9 @@ class MomentumSignSpec(PowerLawSpec):
     refine: int = Field(11, ge=3, le=101, description="momenta of the fine grid around the coarse optimum (+- one coarse step)")
     alphas: int = Field(24, ge=4, le=400, description="learning rates per momentum, log-spaced in [0.02, 0.999] alpha_c(beta, b)")
     runs: int = Field(2000, ge=10, le=1_000_000, description="SGD runs of the Monte-Carlo check at the optimum and at beta = 0")
+    resamples: int = Field(
+        2000, ge=100, le=100_000, description="bootstrap resamples of the runs for the null distribution of the largest |z|"
+    )
 
 
 class CornerGDSpec(Spec):
