@@ -50,62 +50,66 @@ TINY_SPEED2 = 1e-300  # floor of |dGamma/dsigma|^2 (a tooth's tip has speed 0)
 STALLED = float(np.finfo(np.float64).tiny)
 
 
+def descend(curve: Curve, target: jax.Array, u: jax.Array, s: jax.Array, cap: float, xtol: float) -> tuple[jax.Array, jax.Array]:
+    """One descent step on d(sigma)^2 / 2 at fixed u: ``(new sigma, how far Gamma moved)``
+    (0 where the tangential residual |(Gamma - f) . t| is at most ``xtol``: stationary).
+
+    It takes the better of two candidates that lower d and move Gamma by at most 2 ``cap``:
+    the Newton step, and the Gauss-Newton step (the foot of the perpendicular on the tangent,
+    curvature ignored) backtracked by quarters. Newton alone converges quadratically but is
+    fooled where the curve turns sharply just ahead (a rounded corner before a nearly flat
+    stretch): its quadratic model puts the minimum an ulp away while d keeps falling beyond
+    the corner. The backtracking is a ``while_loop``: under vmap a batch runs only as many
+    trials as its slowest member needs.
+    """
+    one = jnp.ones_like(s)
+    (point, speed), (_, bend) = jax.jvp(lambda q: jax.jvp(lambda p: curve(u, p), (q,), (one,)), (s,), (one,))
+    r = point - target
+    speed2 = jnp.maximum(speed @ speed, TINY_SPEED2)
+    slope, curvature = r @ speed, speed2 + r @ bend  # L_sigma, L_sigma_sigma
+    limit = cap / jnp.sqrt(speed2)
+    newton_step = jnp.clip(slope / jnp.maximum(curvature, speed2), -limit, limit)
+    gauss_step = jnp.clip(slope / speed2, -limit, limit)
+
+    State = tuple[jax.Array, jax.Array, jax.Array, jax.Array, jax.Array]
+
+    def trial(count: jax.Array, step: jax.Array) -> State:
+        """(count, candidate, its change of d^2 (exact in rounding), how far Gamma moved,
+        whether acceptable)."""
+        candidate = jnp.clip(s - step, 0.0, 1.0)
+        moved_by = curve(u, candidate) - point
+        change, length = moved_by @ (moved_by + 2.0 * r), jnp.sqrt(moved_by @ moved_by)
+        # Gamma really moved at most 2 cap: where the speed nearly vanishes (a tooth's
+        # tip) the first-order cap alone lets a step land on another tooth.
+        return count, candidate, change, length, (change < 0.0) & (length <= 2.0 * cap)
+
+    def untried(state: State) -> jax.Array:
+        count, *_, ok = state
+        return ~ok & (count < HALVINGS)
+
+    def backtrack(state: State) -> State:
+        return trial(state[0] + 1, 0.25 ** state[0] * gauss_step)
+
+    stationary = jnp.abs(slope) <= xtol * jnp.sqrt(speed2)
+    _, by_newton, newton_change, newton_length, newton_ok = trial(jnp.asarray(0), newton_step)
+    newton_ok = newton_ok & ~stationary
+    zero = jnp.asarray(0.0)
+    _, by_gauss, gauss_change, gauss_length, gauss_ok = jax.lax.while_loop(
+        untried, backtrack, (jnp.asarray(0), s, zero, zero, stationary)
+    )
+    gauss_ok = gauss_ok & ~stationary
+    take_gauss = gauss_ok & (~newton_ok | (gauss_change < newton_change))
+    candidate = jnp.where(take_gauss, by_gauss, jnp.where(newton_ok, by_newton, s))
+    return candidate, jnp.where(take_gauss, gauss_length, jnp.where(newton_ok, newton_length, 0.0))
+
+
 def relax(
     curve: Curve, target: jax.Array, u: jax.Array, sigma: jax.Array, iterations: jax.Array | int, cap: float, xtol: float
 ) -> jax.Array:
-    """Up to ``iterations`` descent steps on d(sigma)^2 / 2 at fixed u; stops once the
-    tangential residual |(Gamma - f) . t| is at most ``xtol`` (stationary) or a step moves
-    Gamma by at most ``xtol``.
-
-    Each step takes the better of two candidates that lower d and move Gamma by at most
-    2 ``cap``: the Newton step, and the Gauss-Newton step (the foot of the perpendicular on
-    the tangent, curvature ignored) backtracked by quarters. Newton alone converges
-    quadratically but is fooled where the curve turns sharply just ahead (a rounded corner
-    before a nearly flat stretch): its quadratic model puts the minimum an ulp away while d
-    keeps falling beyond the corner. Both loops are ``while_loop`` s: under vmap a batch runs
-    only as many steps and trials as its slowest member needs.
-    """
-
-    def descend(s: jax.Array) -> tuple[jax.Array, jax.Array]:
-        one = jnp.ones_like(s)
-        (point, speed), (_, bend) = jax.jvp(lambda q: jax.jvp(lambda p: curve(u, p), (q,), (one,)), (s,), (one,))
-        r = point - target
-        speed2 = jnp.maximum(speed @ speed, TINY_SPEED2)
-        slope, curvature = r @ speed, speed2 + r @ bend  # L_sigma, L_sigma_sigma
-        limit = cap / jnp.sqrt(speed2)
-        newton_step = jnp.clip(slope / jnp.maximum(curvature, speed2), -limit, limit)
-        gauss_step = jnp.clip(slope / speed2, -limit, limit)
-
-        State = tuple[jax.Array, jax.Array, jax.Array, jax.Array, jax.Array]
-
-        def trial(count: jax.Array, step: jax.Array) -> State:
-            """(count, candidate, its change of d^2 (exact in rounding), how far Gamma moved,
-            whether acceptable)."""
-            candidate = jnp.clip(s - step, 0.0, 1.0)
-            moved_by = curve(u, candidate) - point
-            change, length = moved_by @ (moved_by + 2.0 * r), jnp.sqrt(moved_by @ moved_by)
-            # Gamma really moved at most 2 cap: where the speed nearly vanishes (a tooth's
-            # tip) the first-order cap alone lets a step land on another tooth.
-            return count, candidate, change, length, (change < 0.0) & (length <= 2.0 * cap)
-
-        def untried(state: State) -> jax.Array:
-            count, *_, ok = state
-            return ~ok & (count < HALVINGS)
-
-        def backtrack(state: State) -> State:
-            return trial(state[0] + 1, 0.25 ** state[0] * gauss_step)
-
-        stationary = jnp.abs(slope) <= xtol * jnp.sqrt(speed2)
-        _, by_newton, newton_change, newton_length, newton_ok = trial(jnp.asarray(0), newton_step)
-        newton_ok = newton_ok & ~stationary
-        zero = jnp.asarray(0.0)
-        _, by_gauss, gauss_change, gauss_length, gauss_ok = jax.lax.while_loop(
-            untried, backtrack, (jnp.asarray(0), s, zero, zero, stationary)
-        )
-        gauss_ok = gauss_ok & ~stationary
-        take_gauss = gauss_ok & (~newton_ok | (gauss_change < newton_change))
-        candidate = jnp.where(take_gauss, by_gauss, jnp.where(newton_ok, by_newton, s))
-        return candidate, jnp.where(take_gauss, gauss_length, jnp.where(newton_ok, newton_length, 0.0))
+    """Up to ``iterations`` :func:`descend` steps at fixed u; stops once a step moves Gamma
+    by at most ``xtol`` (stationary included). A ``while_loop``: under vmap a batch runs as
+    many steps as its slowest member needs (:class:`AdiabaticLimit` steps one descent at a
+    time instead)."""
 
     def unconverged(state: tuple[jax.Array, jax.Array, jax.Array]) -> jax.Array:
         count, _, moved = state
@@ -113,7 +117,7 @@ def relax(
 
     def iterate(state: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array, jax.Array]:
         count, s, _ = state
-        return (count + 1, *descend(s))
+        return (count + 1, *descend(curve, target, u, s, cap, xtol))
 
     _, sigma, _ = jax.lax.while_loop(unconverged, iterate, (jnp.asarray(0), sigma, jnp.asarray(jnp.inf)))
     return sigma
@@ -147,13 +151,25 @@ def tangential_residual(problem: CurveFit, params: jax.Array) -> jax.Array:
 
 
 class AdiabaticState(NamedTuple):
-    """Parameters ``y = (u, sigma)`` at time ``t = u``, ``k`` continuation steps after the
-    first u, ``start``."""
+    """``y = (u, sigma)`` with sigma relaxing at u (``descents`` steps so far, ``relaxed``
+    once converged); time ``t`` is the last u where sigma was relaxed, with the ``loss`` and
+    envelope ``rate`` there; ``k`` grid steps after the first u, ``start``."""
 
     y: jax.Array
     t: jax.Array
     k: jax.Array
     start: jax.Array
+    descents: jax.Array
+    relaxed: jax.Array
+    loss: jax.Array
+    rate: jax.Array
+
+
+def _loss_and_rate(curve: Curve, target: jax.Array, u: jax.Array, sigma: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """1/2 |Gamma - f|^2 and the envelope rate max(0, (*)) at (u, sigma)."""
+    point, drift = jax.jvp(lambda v: curve(v, sigma), (u,), (jnp.ones_like(u),))
+    r = point - target
+    return 0.5 * jnp.sum(r**2), jnp.maximum(-(r @ drift), 0.0)
 
 
 class AdiabaticLimit(AbstractDynamics):
@@ -162,13 +178,15 @@ class AdiabaticLimit(AbstractDynamics):
     Runs on a :class:`~gflab.problems.curves.CurveFit` whose model is a curve family
     (:class:`~gflab.problems.curves.AbstractCurveFamily`, parameters w = (u, sigma)), from
     y0 = (u_0, sigma_start). Time is u. ``init`` relaxes sigma at u_0 (``START_ITERATIONS``
-    x ``iterations`` uncapped descent steps, then ``iterations`` capped ones); each ``step``
-    moves u to the next point of the grid u_k = u_0 + k h, h = (u_0 + du) - u_0 (the step
+    x ``iterations`` uncapped descent steps, then ``iterations`` capped ones); then sigma
+    relaxes at each point of the grid u_k = u_0 + k h, h = (u_0 + du) - u_0 (the step
     ``numpy.arange`` takes: the grid is ``np.arange(u_0, t1, du)``, to an ulp where XLA fuses
-    the multiply-add) and relaxes sigma
-    there from the previous point (``iterations`` capped steps). The grid point within du/2
-    of ``t1`` is replaced by t1, where the deformation stops and sigma relaxes completely
-    (``FINAL_ITERATIONS`` x ``iterations``).
+    the multiply-add) from the previous point, by at most ``iterations`` capped descent steps.
+    Each ``step`` is one descent step (the engine's step count counts them), moving u on once
+    sigma has converged: in an ensemble every trajectory takes the descent steps it needs,
+    where a relaxation loop per grid point would make every trajectory wait for the slowest.
+    The grid point within du/2 of ``t1`` is replaced by t1, where the deformation stops and
+    sigma relaxes completely (``FINAL_ITERATIONS`` x ``iterations``).
 
     Stop rules and verdicts read ``(L, du/dt)`` (:meth:`loss_and_grad_norm`): learned where
     L < tol, trapped where u stalls (``Stop(gtol=STALLED)``), undecided at t1. A target that
@@ -207,30 +225,44 @@ class AdiabaticLimit(AbstractDynamics):
         u = y0[0]
         sigma = relax(curve, target, u, y0[1], START_ITERATIONS * self.iterations, UNCAPPED, self.xtol)
         sigma = relax(curve, target, u, sigma, self.iterations, self.cap, self.xtol)
-        return AdiabaticState(y=jnp.stack([u, sigma]), t=u, k=jnp.zeros((), jnp.int64), start=u)
+        loss, rate = _loss_and_rate(curve, target, u, sigma)
+        zero = jnp.zeros((), jnp.int64)
+        return AdiabaticState(
+            y=jnp.stack([u, sigma]), t=u, k=zero, start=u, descents=zero, relaxed=jnp.asarray(True), loss=loss, rate=rate
+        )
 
     def step(
         self, problem: AbstractProblem, state: AdiabaticState, t_limit: jax.Array
     ) -> tuple[AdiabaticState, jax.Array, jax.Array]:
         curve, target = _family(problem)
-        k = state.k + 1
+        advance = state.relaxed  # sigma converged at this u: on to the next grid point
+        k = state.k + advance
         h = (state.start + self.du) - state.start
-        u = state.start + k * h
-        last = u >= self.t1 - self.save_slack()
-        u = jnp.where(last, self.t1, u)
-        iterations = jnp.where(last, FINAL_ITERATIONS * self.iterations, self.iterations)
-        sigma = relax(curve, target, u, state.y[1], iterations, self.cap, self.xtol)
-        return AdiabaticState(y=jnp.stack([u, sigma]), t=u, k=k, start=state.start), jnp.array(True), jnp.array(False)
+        u_next = state.start + k * h
+        u_next = jnp.where(u_next >= self.t1 - self.save_slack(), self.t1, u_next)
+        u = jnp.where(advance, u_next, state.y[0])
+        descents = jnp.where(advance, 0, state.descents) + 1
+        limit = jnp.where(u >= self.t1, FINAL_ITERATIONS * self.iterations, self.iterations)
+        sigma, moved = descend(curve, target, u, state.y[1], self.cap, self.xtol)
+        relaxed = (moved <= self.xtol) | (descents >= limit)
+        loss, rate = _loss_and_rate(curve, target, u, sigma)
+        new = AdiabaticState(
+            y=jnp.stack([u, sigma]),
+            t=jnp.where(relaxed, u, state.t),
+            k=k,
+            start=state.start,
+            descents=descents,
+            relaxed=relaxed,
+            loss=jnp.where(relaxed, loss, state.loss),
+            rate=jnp.where(relaxed, rate, state.rate),
+        )
+        return new, jnp.array(True), jnp.array(False)
 
     def loss_and_grad_norm(self, problem: AbstractProblem, state: AdiabaticState) -> tuple[jax.Array, jax.Array]:
-        """``(L, du/dt)``: the loss 1/2 |Gamma - f|^2 and the slow variable's speed
-        max(0, (*)), 0 once u stalls. It stands for |grad L| in stop rules and verdicts: on
-        the branch dL/dsigma = 0, and |dL/du| is that rate while u moves."""
-        curve, target = _family(problem)
-        u, sigma = state.y[0], state.y[1]
-        point, drift = jax.jvp(lambda v: curve(v, sigma), (u,), (jnp.ones_like(u),))
-        r = point - target
-        return 0.5 * jnp.sum(r**2), jnp.maximum(-(r @ drift), 0.0)
+        """``(L, du/dt)`` at the last relaxed point: the loss 1/2 |Gamma - f|^2 and the slow
+        variable's speed max(0, (*)), 0 once u stalls. It stands for |grad L| in stop rules
+        and verdicts: on the branch dL/dsigma = 0, and |dL/du| is that rate while u moves."""
+        return state.loss, state.rate
 
     def save_slack(self) -> float | jax.Array:
         return 0.5 * self.du

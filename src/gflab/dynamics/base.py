@@ -12,6 +12,7 @@ from gflab.problems.base import AbstractProblem
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
 
 State = Any
 
@@ -48,3 +49,12 @@ class AbstractDynamics(eqx.Module):
     @abc.abstractmethod
     def save_slack(self) -> float | jax.Array:
         """How close (in time) a state must be to a save time to be recorded there."""
+
+
+def carried_loss_and_grad_norm(problem: AbstractProblem, y: Any, loss: jax.Array, grad: Any) -> tuple[jax.Array, jax.Array]:
+    """``(L, |grad L|)`` from a step's carried ``L(y)`` and ``grad L(y)`` (an explicit step
+    computes them for its next step anyway, so the stop rules cost nothing), unless the
+    problem measures its own (a Riemannian gradient norm, say): then that."""
+    if type(problem).loss_and_grad_norm is not AbstractProblem.loss_and_grad_norm:
+        return problem.loss_and_grad_norm(y)
+    return loss, jnp.sqrt(sum(jnp.sum(g**2) for g in jax.tree_util.tree_leaves(grad)))

@@ -100,12 +100,18 @@ def _advance_local(
         return jax.vmap(lambda b, *a: fn(*model_of(b), *a), axis_size=n_slots)(batched, *args)
 
     batched = _where(fresh, new_batched, carry.batched)
-    init_state = per_slot(lambda p, d, y: d.init(p, y), new_batched, new_y0)
+    # Most rounds refill no slot: skip the (vmapped, so every slot's) initialisation then; an
+    # init may be costly (the adiabatic limit relaxes sigma there for up to 160 descent steps).
+    init_state = jax.lax.cond(
+        jnp.any(fresh),
+        lambda: _where(fresh, per_slot(lambda p, d, y: d.init(p, y), new_batched, new_y0), carry.state),
+        lambda: carry.state,
+    )
     zero = jnp.zeros_like(carry.j)
     c = carry._replace(
         batched=batched,
         ts=jnp.where(fresh[:, None], new_ts, carry.ts),
-        state=_where(fresh, init_state, carry.state),
+        state=init_state,
         j=jnp.where(fresh, zero, carry.j),
         active=carry.active | fresh,
         steps=jnp.where(fresh, zero, carry.steps),

@@ -8,7 +8,7 @@ import equinox as eqx
 import optax
 
 from gflab._jax import jax_module
-from gflab.dynamics.base import AbstractDynamics
+from gflab.dynamics.base import AbstractDynamics, carried_loss_and_grad_norm
 from gflab.problems.base import AbstractProblem
 
 jax_module()  # float64 and host devices, before JAX is first used
@@ -17,13 +17,16 @@ import jax.numpy as jnp  # noqa: E402
 
 
 class GDState(NamedTuple):
-    """Parameters ``y`` at time ``t = k eta`` after ``k`` steps; ``opt`` is optax's state,
+    """Parameters ``y`` at time ``t = k eta`` after ``k`` steps, with ``L(y)`` and ``grad L(y)``
+    (computed once per step, for the next step and the stop rules); ``opt`` is optax's state,
     which holds the step size and momentum (``inject_hyperparams``)."""
 
     y: Any
     t: jax.Array
     k: jax.Array
     opt: Any
+    loss: jax.Array
+    grad: Any
 
 
 def heavy_ball(eta: Any, momentum: Any) -> optax.GradientTransformation:
@@ -48,14 +51,18 @@ class GradientDescent(AbstractDynamics):
 
     def init(self, problem: AbstractProblem, y0: Any) -> GDState:
         opt = heavy_ball(self.eta, self.momentum).init(y0)
-        return GDState(y=y0, t=jnp.zeros(()), k=jnp.zeros((), jnp.int64), opt=opt)
+        loss, grad = problem.value_and_gradient(y0)
+        return GDState(y=y0, t=jnp.zeros(()), k=jnp.zeros((), jnp.int64), opt=opt, loss=loss, grad=grad)
 
     def step(self, problem: AbstractProblem, state: GDState, t_limit: jax.Array) -> tuple[GDState, jax.Array, jax.Array]:
-        grads = problem.gradient(state.y)
-        updates, opt = heavy_ball(self.eta, self.momentum).update(grads, state.opt, state.y)
+        updates, opt = heavy_ball(self.eta, self.momentum).update(state.grad, state.opt, state.y)
         k = state.k + 1
         y = problem.retract(optax.apply_updates(state.y, updates))
-        return GDState(y=y, t=k * self.eta, k=k, opt=opt), jnp.array(True), jnp.array(False)
+        loss, grad = problem.value_and_gradient(y)
+        return GDState(y=y, t=k * self.eta, k=k, opt=opt, loss=loss, grad=grad), jnp.array(True), jnp.array(False)
+
+    def loss_and_grad_norm(self, problem: AbstractProblem, state: GDState) -> tuple[jax.Array, jax.Array]:
+        return carried_loss_and_grad_norm(problem, state.y, state.loss, state.grad)
 
     def save_slack(self) -> float | jax.Array:
         return 0.5 * self.eta

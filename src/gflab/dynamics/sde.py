@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import equinox as eqx
 
 from gflab._jax import jax_module
-from gflab.dynamics.base import AbstractDynamics
+from gflab.dynamics.base import AbstractDynamics, carried_loss_and_grad_norm
 from gflab.problems.base import AbstractProblem
 
 jax_module()  # float64 and host devices, before JAX is first used
@@ -26,12 +26,15 @@ import jax.numpy as jnp  # noqa: E402
 
 
 class EMState(NamedTuple):
-    """Parameters ``y`` at time ``t = k dt`` after ``k`` steps and the noise stream's ``key``."""
+    """Parameters ``y`` at time ``t = k dt`` after ``k`` steps, the noise stream's ``key``,
+    and ``L(y)``, ``grad L(y)`` (computed once per step, for the drift and the stop rules)."""
 
     y: Any
     t: jax.Array
     k: jax.Array
     key: jax.Array
+    loss: jax.Array
+    grad: Any
 
 
 class EulerMaruyama(AbstractDynamics):
@@ -43,7 +46,8 @@ class EulerMaruyama(AbstractDynamics):
 
     def init(self, problem: AbstractProblem, y0: Any) -> EMState:
         key = problem.key  # type: ignore[attr-defined]
-        return EMState(y=y0, t=jnp.zeros(()), k=jnp.zeros((), jnp.int64), key=key)
+        loss, grad = problem.value_and_gradient(y0)
+        return EMState(y=y0, t=jnp.zeros(()), k=jnp.zeros((), jnp.int64), key=key, loss=loss, grad=grad)
 
     def step(self, problem: AbstractProblem, state: EMState, t_limit: jax.Array) -> tuple[EMState, jax.Array, jax.Array]:
         key, sub = jax.random.split(state.key)
@@ -52,11 +56,14 @@ class EulerMaruyama(AbstractDynamics):
             treedef,
             [jax.random.normal(k, x.shape, x.dtype) for k, x in zip(jax.random.split(sub, len(leaves)), leaves, strict=True)],
         )
-        drift = problem.gradient(state.y)
         noise = problem.diffusion(state.y, xi)  # type: ignore[attr-defined]
-        y = jax.tree.map(lambda x, g, n: x - self.dt * g + jnp.sqrt(self.dt) * n, state.y, drift, noise)
+        y = jax.tree.map(lambda x, g, n: x - self.dt * g + jnp.sqrt(self.dt) * n, state.y, state.grad, noise)
         k = state.k + 1
-        return EMState(y=y, t=k * self.dt, k=k, key=key), jnp.array(True), jnp.array(False)
+        loss, grad = problem.value_and_gradient(y)
+        return EMState(y=y, t=k * self.dt, k=k, key=key, loss=loss, grad=grad), jnp.array(True), jnp.array(False)
+
+    def loss_and_grad_norm(self, problem: AbstractProblem, state: EMState) -> tuple[jax.Array, jax.Array]:
+        return carried_loss_and_grad_norm(problem, state.y, state.loss, state.grad)
 
     def save_slack(self) -> float | jax.Array:
         return 0.5 * self.dt

@@ -11,7 +11,7 @@ def _directional_sizes(p: int, *, quick: bool) -> dict[str, object]:
     """Spec of the directional-convergence claims for sigma = sigma* = He_p (both claims share it)."""
     common = {"sigma": f"he{p}", "sigma_star": f"he{p}", "k": 4, "n_neurons": 8, "d": 1024}
     if quick:
-        return {**common, "seeds": 400, "coverage_pool": 2000}
+        return {**common, "seeds": 400, "coverage_pool": 500}  # the pool only draws the coverage figure
     return {**common, "seeds": 3000, "coverage_pool": 20000, "coverage_ks": [2, 4, 8, 16]}
 
 
