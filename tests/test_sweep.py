@@ -262,4 +262,4 @@ def test_a_sweep_that_needs_long_is_announced_before_it_starts(capsys: pytest.Ca
     _announce(sweep, [cost(0.1, 5.0, "a")] * 40)  # 40 points of ~10 s: under 10 min, quiet
     assert capsys.readouterr().err == ""
     _announce(sweep, [cost(0.1, 60.0, "a"), None] * 20)  # 20 points of ~65 s, 20 unmodelled
-    assert "sweep sweep (40 points) will need ~22 min of compute in all" in capsys.readouterr().err
+    assert "sweep sweep (40 points) will need ~0.3 GiB, ~22 min (the largest" in capsys.readouterr().err

@@ -142,8 +142,10 @@ def _dask(
         # its dashboard's profile, which no one sees, and MALLOC_TRIM_THRESHOLD_ in the workers'
         # environment, which turns off glibc's adaptive mmap threshold, so that every array
         # over 128 KiB is fresh mmapped pages (measured: ~40% more CPU per point than a pool
-        # worker). The workers get the environment of the process pool's workers.
-        with dask.config.set({"distributed.worker.profile.enabled": False, "distributed.nanny.pre-spawn-environ": {}}):
+        # worker). Its caps of the BLAS threads stay.
+        environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+        environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+        with dask.config.set({"distributed.worker.profile.enabled": False, "distributed.nanny.pre-spawn-environ": environ}):
             cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40)
         client = Client(cluster)
         client.register_plugin(_pin_plugin(count), name="gflab-pin")

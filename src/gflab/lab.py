@@ -161,10 +161,11 @@ def reproduce(
     root = str(store.root.resolve())  # workers (of a remote Dask cluster too) must not resolve it themselves
     distinct = {keys[c.id]: (c.experiment, specs[c.id].model_dump(mode="json"), root, force) for c in claims}
     order = list(distinct)
-    first_spec = {keys[c.id]: (c.experiment, specs[c.id]) for c in reversed(claims)}
+    first_spec = {keys[c.id]: (c.experiment, specs[c.id]) for c in claims}
     for experiment, spec in first_spec.values():
         announce(experiment, spec)
-    jobs = jobs_within_memory([spec.cost() for _, spec in first_spec.values()], jobs or cores())
+    costs = [spec.cost() for _, spec in first_spec.values()]
+    jobs, workers = jobs_within_memory(costs, jobs or cores()), jobs_within_memory(costs, workers or cores())
     summaries: dict[str, dict[str, Any]] = {}
     for index, result in run_tasks(
         _stored_run, [distinct[k] for k in order], executor=executor, jobs=jobs, address=address, workers=workers,

@@ -48,6 +48,7 @@ from gflab.experiments.cost import Cost, jobs_within_memory
 from gflab.lab import run_point
 from gflab.store import Store, jsonable, read_params_file
 
+ANNOUNCE_SWEEP_MINUTES = 10.0
 MAX_POINTS = 100_000  # runs per sweep (x seeds): beyond this, split the sweep
 KEYS = ("experiment", "seeds", "metrics", "params", "grid", "plot")
 RANGES: dict[str, Callable[..., np.ndarray]] = {"linspace": np.linspace, "logspace": np.geomspace}
@@ -183,7 +184,7 @@ def run_sweep(
     sweep = parse(read_params_file(path), Path(path).stem)
     points = sweep.points()
     costs = [validate(sweep.experiment, point).cost() for point in points]
-    jobs = jobs_within_memory(costs, jobs or cores())
+    jobs, workers = jobs_within_memory(costs, jobs or cores()), jobs_within_memory(costs, workers or cores())
     _announce(sweep, costs)
     out = str(Path(out).resolve())  # workers (of a remote Dask cluster too) must not resolve it themselves
     store = Store(out)
@@ -206,11 +207,14 @@ def run_sweep(
 
 
 def _announce(sweep: SweepSpec, costs: list[Cost | None]) -> None:
-    """Say on stderr what a large sweep will cost in all (the points' modelled compute)."""
+    """Say on stderr what a sweep will cost in all (the points' modelled compute), when that is
+    :data:`ANNOUNCE_SWEEP_MINUTES` or more."""
     minutes = sum(c.minutes for c in costs if c is not None and c.minutes is not None)
-    if minutes >= 10.0:
-        hours = f"~{minutes:.0f} min" if minutes < 120 else f"~{minutes / 60:.0f} h"
-        message = f"gflab: sweep {sweep.name} ({sweep.size} points) will need {hours} of compute in all"
+    if minutes >= ANNOUNCE_SWEEP_MINUTES:
+        total = Cost(gib=max((c.gib for c in costs if c is not None), default=0.0), minutes=minutes, fields=())
+        message = (
+            f"gflab: sweep {sweep.name} ({sweep.size} points) will need {total} (the largest point's memory, all points' compute)"
+        )
         stderr_console().print(f"[yellow]{message}[/yellow]", highlight=False)
 
 

@@ -94,6 +94,45 @@ def test_verdicts_trapped_where_u_stalls_learned_undecided_and_diverged() -> Non
     np.testing.assert_allclose(distance, [0.1, 0.5 - 0.4 * np.sin(0.4 * np.pi)], atol=1e-5)
 
 
+def _relaxed_on_the_grid(target: np.ndarray, u0: float, du: float, until: float) -> dict[float, float]:
+    """The adiabatic path by its definition: sigma relaxed at u0 (uncapped, then capped), then
+    by at most 32 capped descents at each next grid point from the previous one."""
+    from gflab.dynamics.adiabatic import START_ITERATIONS, UNCAPPED, relax
+
+    step = jax.jit(lambda u, s, n, cap: relax(wave, jnp.asarray(target), u, s, n, cap, 1e-13), static_argnums=(2, 3))
+    sigma = step(jnp.asarray(u0), jnp.asarray(0.0), START_ITERATIONS * 32, UNCAPPED)
+    sigma = step(jnp.asarray(u0), sigma, 32, 1e-3)
+    path = {u0: float(sigma)}
+    for u in np.arange(u0, until, du)[1:]:
+        sigma = step(jnp.asarray(u), sigma, 32, 1e-3)
+        path[float(u)] = float(sigma)
+    return path
+
+
+def test_one_descent_per_step_follows_the_relaxation_path_and_stops_only_at_relaxed_points() -> None:
+    """On the growing wave sigma needs several capped descents per grid point; stepping one
+    descent at a time must give the path of relaxing to convergence at every grid point, and
+    a run cut short by max_steps (mid-relaxation) ends at its last relaxed point."""
+    target, u0, du = np.array([0.3, 0.8]), 0.1, 0.01
+    path = _relaxed_on_the_grid(target, u0, du, 0.7)
+    ts = np.array([0.2, 0.4, 0.6])
+    problem = CurveFit(model=WAVE, target=jnp.asarray(target))
+    traj = simulate(problem, AdiabaticLimit(du=du, t1=0.7), jnp.array([u0, 0.0]), save=Save(ts=ts, observables={"w": the_param}))
+    saved = traj.observations["w"]
+    grid = np.array(list(path))
+    for u, sigma in saved:
+        nearest = grid[np.argmin(np.abs(grid - u))]
+        assert u == pytest.approx(nearest, abs=1e-12) and sigma == pytest.approx(path[nearest], abs=1e-12)
+    assert traj.steps > 2 * len(path)  # several descents per grid point: the state machine was exercised
+    cut = simulate(problem, AdiabaticLimit(du=du, t1=0.7, max_steps=int(traj.steps) // 2 + 1), jnp.array([u0, 0.0]))
+    assert cut.reason == StopReason.MAX_STEPS
+    u_end, sigma_end = np.asarray(cut.final_params)
+    nearest = grid[np.argmin(np.abs(grid - u_end))]
+    assert cut.t_final == pytest.approx(u_end, abs=0) and sigma_end == pytest.approx(path[nearest], abs=1e-12)
+    point = np.asarray(wave(jnp.asarray(u_end), jnp.asarray(sigma_end)))
+    assert cut.final_loss == pytest.approx(0.5 * np.sum((point - target) ** 2), rel=1e-12)
+
+
 def test_the_adiabatic_limit_refuses_a_problem_that_is_not_a_curve_family() -> None:
     problem = CurveFit(model=make_model("trig", d=3, W=2), target=jnp.zeros(3))
     with pytest.raises(BadInput) as info:

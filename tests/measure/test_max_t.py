@@ -94,3 +94,14 @@ def test_calibration_against_exact_gaussian_sgd() -> None:
         max_t_test(part, 1.05 * exact, resamples=200, seed=i)["p_value"] for i, part in enumerate(losses.reshape(10, 10_000, -1))
     ]
     assert max(wrong) < 0.01
+
+
+def test_a_point_without_spread_agrees_exactly_or_not_at_all() -> None:
+    """A point where every run gives the same value: the prediction equal to it is no evidence
+    against (z = 0), a different one is rejected outright (z infinite, smallest p-value)."""
+    rng = np.random.default_rng(3)
+    samples = np.column_stack([rng.normal(size=400), np.full(400, 2.0)])
+    agreeing = max_t_test(samples, np.array([0.0, 2.0]), resamples=200)
+    assert agreeing["z"][1] == 0.0 and agreeing["p_value"] > 0.05
+    disagreeing = max_t_test(samples, np.array([0.0, 2.5]), resamples=200)
+    assert disagreeing["max_abs_z"] == np.inf and disagreeing["p_value"] == pytest.approx(1 / 201)

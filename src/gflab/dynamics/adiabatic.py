@@ -136,9 +136,7 @@ def envelope_rate(problem: CurveFit, params: jax.Array) -> jax.Array:
     """Observable: du/dt = -(Gamma - f) . dGamma/du at w = (u, sigma), the slow variable's
     rate (*) in the limit; u stalls where it is <= 0 with the target not reached."""
     curve, target = _family(problem)
-    u, sigma = params[0], params[1]
-    point, drift = jax.jvp(lambda v: curve(v, sigma), (u,), (jnp.ones_like(u),))
-    return -((point - target) @ drift)
+    return _loss_and_rate(curve, target, params[0], params[1])[1]
 
 
 def tangential_residual(problem: CurveFit, params: jax.Array) -> jax.Array:
@@ -151,25 +149,26 @@ def tangential_residual(problem: CurveFit, params: jax.Array) -> jax.Array:
 
 
 class AdiabaticState(NamedTuple):
-    """``y = (u, sigma)`` with sigma relaxing at u (``descents`` steps so far, ``relaxed``
-    once converged); time ``t`` is the last u where sigma was relaxed, with the ``loss`` and
-    envelope ``rate`` there; ``k`` grid steps after the first u, ``start``."""
+    """``y = (u, sigma)``, the last relaxed point, at time ``t = u``, with its ``loss`` and
+    envelope ``rate``; ``trial = (u', sigma')``: sigma relaxing at the next grid point u'
+    (``descents`` steps so far; equal to ``y`` once relaxed); ``k`` grid steps after the first
+    u, ``start``. Stop rules, events and saves read only the relaxed point."""
 
     y: jax.Array
     t: jax.Array
     k: jax.Array
     start: jax.Array
+    trial: jax.Array
     descents: jax.Array
-    relaxed: jax.Array
     loss: jax.Array
     rate: jax.Array
 
 
 def _loss_and_rate(curve: Curve, target: jax.Array, u: jax.Array, sigma: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """1/2 |Gamma - f|^2 and the envelope rate max(0, (*)) at (u, sigma)."""
+    """1/2 |Gamma - f|^2 and the envelope rate (*) at (u, sigma)."""
     point, drift = jax.jvp(lambda v: curve(v, sigma), (u,), (jnp.ones_like(u),))
     r = point - target
-    return 0.5 * jnp.sum(r**2), jnp.maximum(-(r @ drift), 0.0)
+    return 0.5 * jnp.sum(r**2), -(r @ drift)
 
 
 class AdiabaticLimit(AbstractDynamics):
@@ -182,9 +181,11 @@ class AdiabaticLimit(AbstractDynamics):
     relaxes at each point of the grid u_k = u_0 + k h, h = (u_0 + du) - u_0 (the step
     ``numpy.arange`` takes: the grid is ``np.arange(u_0, t1, du)``, to an ulp where XLA fuses
     the multiply-add) from the previous point, by at most ``iterations`` capped descent steps.
-    Each ``step`` is one descent step (the engine's step count counts them), moving u on once
-    sigma has converged: in an ensemble every trajectory takes the descent steps it needs,
-    where a relaxation loop per grid point would make every trajectory wait for the slowest.
+    Each ``step`` is one descent step (the engine's step count and ``max_steps`` count them),
+    moving u on once sigma has converged: in an ensemble every trajectory takes the descent
+    steps it needs, where a relaxation loop per grid point would make every trajectory wait for
+    the slowest. The state's ``y`` is always a relaxed point (a run stopped by ``max_steps``
+    mid-relaxation ends at the last one).
     The grid point within du/2 of ``t1`` is replaced by t1, where the deformation stops and
     sigma relaxes completely (``FINAL_ITERATIONS`` x ``iterations``).
 
@@ -226,33 +227,32 @@ class AdiabaticLimit(AbstractDynamics):
         sigma = relax(curve, target, u, y0[1], START_ITERATIONS * self.iterations, UNCAPPED, self.xtol)
         sigma = relax(curve, target, u, sigma, self.iterations, self.cap, self.xtol)
         loss, rate = _loss_and_rate(curve, target, u, sigma)
-        zero = jnp.zeros((), jnp.int64)
-        return AdiabaticState(
-            y=jnp.stack([u, sigma]), t=u, k=zero, start=u, descents=zero, relaxed=jnp.asarray(True), loss=loss, rate=rate
-        )
+        y, zero = jnp.stack([u, sigma]), jnp.zeros((), jnp.int64)
+        return AdiabaticState(y=y, t=u, k=zero, start=u, trial=y, descents=zero, loss=loss, rate=rate)
 
     def step(
         self, problem: AbstractProblem, state: AdiabaticState, t_limit: jax.Array
     ) -> tuple[AdiabaticState, jax.Array, jax.Array]:
         curve, target = _family(problem)
-        advance = state.relaxed  # sigma converged at this u: on to the next grid point
+        advance = state.descents == 0  # the trial point is the relaxed one: on to the next grid point
         k = state.k + advance
         h = (state.start + self.du) - state.start
         u_next = state.start + k * h
         u_next = jnp.where(u_next >= self.t1 - self.save_slack(), self.t1, u_next)
-        u = jnp.where(advance, u_next, state.y[0])
-        descents = jnp.where(advance, 0, state.descents) + 1
+        u = jnp.where(advance, u_next, state.trial[0])
+        descents = state.descents + 1
         limit = jnp.where(u >= self.t1, FINAL_ITERATIONS * self.iterations, self.iterations)
-        sigma, moved = descend(curve, target, u, state.y[1], self.cap, self.xtol)
+        sigma, moved = descend(curve, target, u, state.trial[1], self.cap, self.xtol)
         relaxed = (moved <= self.xtol) | (descents >= limit)
+        trial = jnp.stack([u, sigma])
         loss, rate = _loss_and_rate(curve, target, u, sigma)
         new = AdiabaticState(
-            y=jnp.stack([u, sigma]),
+            y=jnp.where(relaxed, trial, state.y),
             t=jnp.where(relaxed, u, state.t),
             k=k,
             start=state.start,
-            descents=descents,
-            relaxed=relaxed,
+            trial=trial,
+            descents=jnp.where(relaxed, 0, descents),
             loss=jnp.where(relaxed, loss, state.loss),
             rate=jnp.where(relaxed, rate, state.rate),
         )
@@ -262,7 +262,7 @@ class AdiabaticLimit(AbstractDynamics):
         """``(L, du/dt)`` at the last relaxed point: the loss 1/2 |Gamma - f|^2 and the slow
         variable's speed max(0, (*)), 0 once u stalls. It stands for |grad L| in stop rules
         and verdicts: on the branch dL/dsigma = 0, and |dL/du| is that rate while u moves."""
-        return state.loss, state.rate
+        return state.loss, jnp.maximum(state.rate, 0.0)
 
     def save_slack(self) -> float | jax.Array:
         return 0.5 * self.du

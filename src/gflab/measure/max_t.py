@@ -68,7 +68,7 @@ def max_t_test(samples: np.ndarray, predicted: np.ndarray, *, resamples: int = 2
         nan = float("nan")
         return {**moments, "z": [nan] * x.shape[1], "max_abs_z": nan, "null_q95": nan, "null_q99": nan, "p_value": nan,
                 "resamples": 0}  # fmt: skip
-    z = (mean - target) / se
+    z = _studentised(mean - target, se)
     statistic = float(np.max(np.abs(z)))
     null = _bootstrap_max_t(x, mean, resamples, np.random.default_rng(seed))
     q95, q99 = np.quantile(null, [0.95, 0.99])
@@ -97,7 +97,13 @@ def _bootstrap_max_t(x: np.ndarray, mean: np.ndarray, resamples: int, rng: np.ra
         counts = np.bincount(rows.ravel(), minlength=block * n).reshape(block, n).astype(float)
         shift = counts @ centred / n  # mean* - mean
         variance = np.maximum(counts @ squared / n - shift**2, 0.0) * n / (n - 1)
-        with np.errstate(divide="ignore", invalid="ignore"):  # a resample of identical runs: se* = 0
-            t = np.abs(shift) / np.sqrt(variance / n)
-        out[start : start + block] = np.max(np.where(np.isfinite(t), t, 0.0), axis=1)
+        out[start : start + block] = np.max(np.abs(_studentised(shift, np.sqrt(variance / n))), axis=1)
     return out
+
+
+def _studentised(difference: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """difference / se, where a point without spread (se = 0: every run, or every resampled
+    run, the same) is 0 if the difference is 0 and infinite otherwise (an exact disagreement)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = difference / se
+    return np.where(se > 0, z, np.where(difference == 0, 0.0, np.copysign(np.inf, difference)))
