@@ -163,3 +163,21 @@ def test_fitted_noise_coefficients_of_gaussian_data_are_the_gaussian_ones() -> N
     tau1, tau2 = noise_coefficients(sphere, np.ones(4))
     # uniform on the sphere of radius 2 in R^4: E z_j^2 z_k^2 = 16 / 24 (j != k), E z^4 = 16 * 3 / 24
     assert tau1 == pytest.approx(2 / 3, abs=0.01) and tau2 == pytest.approx(1 + 2 / 3 - 2, abs=0.02)
+
+
+def test_the_finite_data_loss_from_second_moments_is_the_mean_squared_residual() -> None:
+    """finite_sgd_losses evaluates the loss as (w^T H w - 2 w . X^T y / n + mean y^2) / 2; along
+    the same SGD steps (same keys) it equals half the mean squared residual of the data."""
+    from gflab.dynamics.finite_sgd import finite_sgd_losses
+
+    rng = np.random.default_rng(0)
+    x, y = jnp.asarray(rng.normal(size=(40, 6))), jnp.asarray(rng.normal(size=40))
+    key, steps, batch, alpha, beta = jax.random.key(5), 12, 3, 0.05, 0.3
+    losses = finite_sgd_losses(x, y, alpha, beta, key, steps=steps, batch=batch)
+    w, v, expected = jnp.zeros(6), jnp.zeros(6), [0.5 * float(jnp.mean(y**2))]
+    for k in jax.random.split(key, steps):
+        idx = jax.random.randint(k, (batch,), 0, 40)
+        v = beta * v - alpha * (x[idx] @ w - y[idx]) @ x[idx] / batch
+        w = w + v
+        expected.append(0.5 * float(jnp.mean((x @ w - y) ** 2)))
+    np.testing.assert_allclose(losses, expected, rtol=1e-12)
