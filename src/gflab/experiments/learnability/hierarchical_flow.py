@@ -167,11 +167,14 @@ class HierarchicalFlowExperiment(Experiment):
         if spec.compare:
             path = follow_targets(model, targets, slots=spec.slots, stage_points=False, progress=progress)
             learned_both = (flows.verdict == Verdict.LEARNED) & (path.verdict == Verdict.LEARNED)
-            adiabatic_points = path.final
-            gaps = np.linalg.norm(flows.point - adiabatic_points, axis=1)[learned_both]
+            apart = np.linalg.norm(flows.point - path.final, axis=1)
+            gaps = apart[learned_both]
+            # agree: same verdict, and where both learn, final points within delta_N of each other
+            agree = (flows.verdict == path.verdict) & (~learned_both | (apart <= delta))
             metrics["adiabatic"] = {
                 "fractions": verdict_fractions(path.verdict),
                 "verdicts_agree": proportion(int(np.sum(flows.verdict == path.verdict)), spec.n_targets),
+                "agree": proportion(int(np.sum(agree)), spec.n_targets),
                 "final_point_gap_max": float(gaps.max()) if gaps.size else float("nan"),
                 "final_point_gap_over_delta_N": float(gaps.max() / delta) if gaps.size else float("nan"),
             }
