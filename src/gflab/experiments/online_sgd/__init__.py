@@ -1,6 +1,7 @@
 """The online-SGD family: the overlap equations of one-pass SGD for two-layer networks in high dimension, plateaus, batch size, data repetition.
 
-Saad & Solla 1995; Biehl & Schwarze 1995; Goldt et al. 2019.
+Saad & Solla 1995; Biehl & Schwarze 1995; Goldt et al. 2019; Arnaboldi et al. 2024 (batch size);
+Dandi et al. 2024 and Arnaboldi et al. 2024 (data repetition).
 
 JAX-free: the registry is read by ``gflab list`` without importing the experiments.
 """
@@ -26,6 +27,18 @@ EXPERIMENTS: dict[str, Entry] = {
         "WeightDecay",
         "the overlap ODE with weight decay (rate eta kappa) against finite-d SGD, and the pitfall rate kappa",
         spec="WeightDecaySpec",
+    ),
+    "batch-size": Entry(
+        "gflab.experiments.online_sgd.batch_size",
+        "BatchSize",
+        "steps to weak recovery of spherical online SGD on a He_l target against the batch n_b = d^mu, square and correlation loss",
+        spec="BatchSizeSpec",
+    ),
+    "batch-reuse": Entry(
+        "gflab.experiments.online_sgd.batch_reuse",
+        "BatchReuse",
+        "SGD using each sample for two steps against one-pass SGD on He_3 and He_4 targets: collapse against steps / (d ln d)",
+        spec="BatchReuseSpec",
     ),
 }
 

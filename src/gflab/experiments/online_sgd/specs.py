@@ -6,6 +6,7 @@ on u, time t = steps / d; ``K`` student and ``M`` teacher hidden units; ``d`` in
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -112,3 +113,93 @@ class PlateauSpec(Spec):
         if min(etas) <= 0 or max(etas) > 100:
             raise BadInput("etas", f"each must lie in (0, 100] (got {etas})")
         return etas
+
+
+Loss = Literal["square", "correlation"]
+
+
+def _dimensions(ds: list[int], low: int, high: int) -> list[int]:
+    if min(ds) < low or max(ds) > high or sorted(set(ds)) != ds:
+        raise BadInput("ds", f"must increase strictly, each in {low} .. {high} (got {ds})")
+    return ds
+
+
+class BatchSizeSpec(Spec):
+    """Steps to weak recovery of spherical online SGD on a He_l target against the batch n_b = d^mu."""
+
+    degree: int = Field(3, ge=3, le=6, description="l: student and teacher are he_l (information exponent l)")
+    ds: list[int] = Field([64, 128, 256, 512, 1024], min_length=3, description="input dimensions d")
+    mus: list[float] = Field(
+        [0.0, 1.0, 1.5, 1.75], min_length=1, description="batch exponents mu (n_b = round(d^mu)), each in [0, l - 1]"
+    )
+    losses: list[Loss] = Field(["square", "correlation"], min_length=1, description="losses: square, correlation")
+    kappa: float = Field(
+        0.25,
+        gt=0,
+        le=0.5,
+        description="rate gamma = kappa n_b / (l d^(l/2)), held at kappa / l from n_b = d^(l/2) on for the square loss",
+    )
+    overlap0: float = Field(
+        1.0, gt=0, le=4, description="start overlap m0 = overlap0 / sqrt(d) (informed start at the random-start scale)"
+    )
+    threshold: float = Field(0.5, gt=0, lt=1, description="weak recovery: |m| >= threshold")
+    seeds: int = Field(16, ge=4, le=1024, description="independent runs per (loss, mu, d)")
+    horizon: float = Field(
+        50.0, ge=2, le=1e4, description="a run stops at horizon x the signal-only estimate of its steps (undecided beyond)"
+    )
+    seed: int = Field(0, ge=0, description="random seed of the sample streams")
+
+    @field_validator("ds")
+    @classmethod
+    def _ds(cls, ds: list[int]) -> list[int]:
+        return _dimensions(ds, 16, 4096)
+
+    @model_validator(mode="after")
+    def _check(self) -> BatchSizeSpec:
+        if sorted(set(self.mus)) != self.mus or min(self.mus) < 0 or max(self.mus) > self.degree - 1:
+            raise BadInput("mus", f"must increase strictly, each in [0, l - 1 = {self.degree - 1}] (got {self.mus})")
+        if sorted(set(self.losses)) != sorted(self.losses):
+            raise BadInput("losses", f"each loss at most once (got {self.losses})")
+        if round(max(self.ds) ** max(self.mus)) > 2**22:
+            raise BadInput(
+                "mus", f"batches up to 2^22 samples (got n_b = {max(self.ds)}^{max(self.mus)}): lower max(ds) or max(mus)"
+            )
+        if self.overlap0 / math.sqrt(min(self.ds)) >= self.threshold:
+            raise BadInput("overlap0", f"the start overlap0 / sqrt(min d) must lie below the threshold {self.threshold}")
+        return self
+
+
+class BatchReuseSpec(Spec):
+    """One-pass spherical SGD against SGD that uses each sample for two consecutive steps."""
+
+    degrees: list[int] = Field([3, 4], min_length=1, description="l of the he_l targets (student he_l too), each in 3 .. 6")
+    ds: list[int] = Field([512, 1024, 2048], min_length=2, description="input dimensions d")
+    eta: float = Field(0.25, gt=0, le=10, description="step gamma = eta / d (the same for one-pass and reuse)")
+    loss: Loss = Field("correlation", description="loss: square or correlation")
+    overlap0: float = Field(1.0, gt=0, le=4, description="start overlap m0 = overlap0 / sqrt(d)")
+    threshold: float = Field(0.2, gt=0, lt=1, description="weak recovery: |m| >= threshold (a d-independent overlap)")
+    horizon: float = Field(10.0, gt=0, le=1e3, description="run length in units of d ln d steps")
+    save_points: int = Field(31, ge=3, le=400, description="recorded times, evenly spaced in steps / (d ln d)")
+    seeds: int = Field(16, ge=4, le=1024, description="independent runs per (degree, d, reuse)")
+    seed: int = Field(0, ge=0, description="random seed of the sample streams")
+
+    @field_validator("ds")
+    @classmethod
+    def _ds(cls, ds: list[int]) -> list[int]:
+        return _dimensions(ds, 16, 65536)
+
+    @field_validator("degrees")
+    @classmethod
+    def _degrees(cls, degrees: list[int]) -> list[int]:
+        if sorted(set(degrees)) != degrees or min(degrees) < 3 or max(degrees) > 6:
+            raise BadInput("degrees", f"must increase strictly, each in 3 .. 6 (got {degrees})")
+        return degrees
+
+    @model_validator(mode="after")
+    def _check(self) -> BatchReuseSpec:
+        if self.overlap0 / math.sqrt(min(self.ds)) >= self.threshold:
+            raise BadInput("overlap0", f"the start overlap0 / sqrt(min d) must lie below the threshold {self.threshold}")
+        steps = self.horizon * max(self.ds) * math.log(max(self.ds))
+        if steps * self.seeds * len(self.degrees) * len(self.ds) > 4e9:
+            raise BadInput("horizon", f"at most 4e9 chain steps in all (got {steps:.3g} per run): lower horizon, seeds or ds")
+        return self
