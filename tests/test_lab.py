@@ -116,3 +116,12 @@ def test_reproduce_with_two_workers_gives_the_serial_numbers(tmp_path: Path) -> 
     walls = {r["run_dir"]: json.loads((Path(r["run_dir"]) / "summary.json").read_text())["wall_s"] for r in serial}
     assert [wall for _, wall in runs] == sorted(walls.values(), reverse=True)
     assert total == pytest.approx(sum(walls.values()))
+
+
+def test_reproduce_runs_a_claim_whose_spec_refuses_some_defaults_when_set(tmp_path: Path) -> None:
+    """The learnability claims run the flow, whose spec refuses an explicit eta (a GD-only
+    parameter): the worker must validate the claim's own parameters, not a full dump of the spec."""
+    from gflab.lab import reproduce
+
+    (row,) = reproduce(["learnability.linear"], quick=True, out=str(tmp_path), jobs=1)
+    assert row["verdict"] != "error", row.get("error")

@@ -159,7 +159,9 @@ def reproduce(
     store.check_writable()
     keys = {c.id: json.dumps([c.experiment, c.params(quick)], sort_keys=True) for c in claims}
     root = str(store.root.resolve())  # workers (of a remote Dask cluster too) must not resolve it themselves
-    distinct = {keys[c.id]: (c.experiment, specs[c.id].model_dump(mode="json"), root, force) for c in claims}
+    # a worker validates the claim's own parameters again: a full dump would set fields that a
+    # spec refuses when given explicitly (eta with dynamics = flow)
+    distinct = {keys[c.id]: (c.experiment, c.params(quick), root, force) for c in claims}
     order = list(distinct)
     first_spec = {keys[c.id]: (c.experiment, specs[c.id]) for c in claims}
     for experiment, spec in first_spec.values():
@@ -171,11 +173,11 @@ def reproduce(
         _stored_run, [distinct[k] for k in order], executor=executor, jobs=jobs, address=address, workers=workers,
         label="reproduce", progress=progress,
     ):  # fmt: skip
-        experiment, params, _, _ = distinct[order[index]]
+        experiment, spec = first_spec[order[index]]
         if isinstance(result, Failed):  # a crashed run is an `error` verdict, not a lost report
             result = {
                 "experiment": experiment,
-                "params": params,
+                "params": jsonable(spec.model_dump(mode="json")),
                 "metrics": {},
                 "claims": [],
                 "run_dir": None,
