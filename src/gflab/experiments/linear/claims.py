@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from gflab.claims.claim import Claim
 from gflab.theory import corner, power_law_rates, sgd_moments
 
@@ -15,6 +17,21 @@ _MOMENTS_QUICK = {
 _MOMENTS_FULL = {"runs": 40_000, "steps": 300, "boundary_steps": 40_000}
 _RATES_QUICK = {"n_modes": 10_000, "steps": 1000, "accelerated_steps": 300}
 _RATES_FULL = {"n_modes": 200_000, "steps": 20_000, "accelerated_steps": 2000}
+
+
+def _rates(name: str, **fields: Any) -> Claim:
+    """A claim measured by the ``power-law-rates`` run (one run serves them all)."""
+    return Claim(
+        id=f"power-law-rates.{name}",
+        experiment="power-law-rates",
+        paper=power_law_rates.PAPER_RATES,
+        quick=_RATES_QUICK,
+        full=_RATES_FULL,
+        figures=("rates",),
+        **fields,
+    )
+
+
 _PHASES_QUICK = {"steps": 10_000, "n_modes": 5000}
 _PHASES_FULL = {"steps": 100_000, "n_modes": 50_000}
 _SIGN_QUICK = {"n_modes": 200, "steps": 300, "runs": 300, "alphas": 16, "refine": 7}
@@ -100,93 +117,63 @@ CLAIMS: tuple[Claim, ...] = (
         finding="the expected loss is iterated from the same moment recursion that defines U: a miss means the renewal "
         "criterion U(1) < 1 or its closed form is wrong",
     ),
-    Claim(
-        id="power-law-rates.gd-exponent",
-        experiment="power-law-rates",
+    _rates(
+        "gd-exponent",
         statement=f"GD (alpha = 0.5) on the power-law quadratic, {_PAIRS}: L_t ~ C t^(-zeta), zeta = kappa / nu "
         "(exponent fitted over the last decade within 0.01 of zeta for every pair)",
-        paper=power_law_rates.PAPER_RATES,
         measured="gd.max_exponent_error",
         relation="<=",
         threshold=0.01,
         predicted=0.0,
-        quick=_RATES_QUICK,
-        full=_RATES_FULL,
-        figures=("rates",),
     ),
-    Claim(
-        id="power-law-rates.gd-constant",
-        experiment="power-law-rates",
+    _rates(
+        "gd-constant",
         statement="same GD runs: L_T T^zeta within 3% of C = Gamma(zeta) (2 alpha)^(-zeta) / (2 nu) for every pair",
-        paper=power_law_rates.PAPER_RATES,
         measured="gd.max_constant_error",
         relation="<=",
         threshold=0.03,
         predicted=0.0,
-        quick=_RATES_QUICK,
-        full=_RATES_FULL,
-        figures=("rates",),
         finding="the constant is the integral approximation of the mode sum: a miss at small T or N is the finite-size "
         "correction (the missing modes beyond N weigh N^(-kappa) / (2 kappa))",
     ),
-    Claim(
-        id="power-law-rates.heavy-ball-ratio",
-        experiment="power-law-rates",
+    _rates(
+        "heavy-ball-ratio",
         statement=f"heavy ball with constant momentum beta = -0.5, 0.5, 0.8 (alpha = 0.5), {_PAIRS}: the same exponent "
         "as GD (reported: heavy_ball.max_exponent_error) and L_T(heavy ball) / L_T(GD) within 5% of (1 - beta)^zeta "
         "(negative momentum included)",
-        paper=power_law_rates.PAPER_RATES,
         measured="heavy_ball.max_ratio_error",
         relation="<=",
         threshold=0.05,
         predicted=0.0,
-        quick=_RATES_QUICK,
-        full=_RATES_FULL,
-        figures=("rates",),
     ),
-    Claim(
-        id="power-law-rates.jacobi-exponent",
-        experiment="power-law-rates",
+    _rates(
+        "jacobi-exponent",
         statement=f"heavy ball with the non-stationary Jacobi schedule (a = zeta, b = 0), {_PAIRS}: L_t ~ t^(-2 zeta) "
         "(exponent over the last decade within 0.05 of 2 zeta; tolerance chosen here)",
-        paper=power_law_rates.PAPER_RATES,
         measured="jacobi.max_exponent_error",
         relation="<=",
         threshold=0.05,
         predicted=0.0,
-        quick=_RATES_QUICK,
-        full=_RATES_FULL,
-        figures=("rates",),
         finding="the Jacobi heavy ball resolves eigenvalues down to ~ 1/t^2: with N^(-nu) above that the finite spectrum "
         "bends the curve",
     ),
-    Claim(
-        id="power-law-rates.steepest-descent",
-        experiment="power-law-rates",
+    _rates(
+        "steepest-descent",
         statement=f"steepest descent (exact line search), {_PAIRS}: no acceleration, its exponent over the last "
         "decade within 0.05 of the GD exponent zeta (the paper's tight bounds; tolerance chosen here)",
-        paper=power_law_rates.PAPER_RATES,
         measured="steepest_descent.max_exponent_error",
         relation="<=",
         threshold=0.05,
         predicted=0.0,
-        quick=_RATES_QUICK,
-        full=_RATES_FULL,
-        figures=("rates",),
     ),
-    Claim(
-        id="power-law-rates.conjugate-gradients",
-        experiment="power-law-rates",
+    _rates(
+        "conjugate-gradients",
         statement=f"conjugate gradients, {_PAIRS}: the loss minimised over all residual polynomials of degree t, so at "
         "every step at most the Jacobi heavy ball's (largest ratio L_CG / L_Jacobi at most 1 + 1e-9; bound derived here)",
-        paper=power_law_rates.PAPER_RATES,
         measured="conjugate_gradients.max_ratio_to_jacobi",
         relation="<=",
         threshold=1 + 1e-9,
         predicted=1.0,
-        quick=_RATES_QUICK,
-        full=_RATES_FULL,
-        figures=("rates",),
         finding="a ratio above 1 would be the loss of orthogonality of CG in floating point",
     ),
     Claim(
