@@ -152,13 +152,13 @@ def test_normal_runs_print_no_warnings(sets: list[str], tmp_path: Path) -> None:
 
 
 def test_the_quick_budget_line_names_the_longest_runs_only_when_over(capsys: pytest.CaptureFixture[str]) -> None:
-    from gflab.cli import _print_quick_budget
+    from gflab.cli_output import print_quick_budget
     from gflab.lab import QUICK_BUDGET_S
 
     rows = [{"run_dir": "/s/a-1", "wall_s": 100.0}, {"run_dir": "/s/a-1", "wall_s": 100.0}, {"run_dir": "/s/b-2", "wall_s": 50.0}]
-    _print_quick_budget(rows)  # two distinct runs, 150 s
+    print_quick_budget(rows)  # two distinct runs, 150 s
     err = capsys.readouterr().err
     assert f"2 runs, 150 s of compute (budget {QUICK_BUDGET_S:.0f} s)" in err and "over budget" not in err
-    _print_quick_budget([*rows, {"run_dir": "/s/c-3", "wall_s": QUICK_BUDGET_S}])
+    print_quick_budget([*rows, {"run_dir": "/s/c-3", "wall_s": QUICK_BUDGET_S}])
     err = capsys.readouterr().err
     assert "over budget; longest: c-3" in err and err.index("c-3") < err.index("a-1") < err.index("b-2")

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gflab.cli_output import echo_json, print_claims, print_quick_budget, print_summary
 from gflab.errors import BadInput
 
 app = typer.Typer(
@@ -60,10 +61,6 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
     return params
 
 
-def _echo_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj) + "\n")
-
-
 @app.command("list")
 def list_cmd(
     markdown: Annotated[bool, typer.Option("--markdown", help="The claims table as markdown (README).")] = False,
@@ -91,7 +88,7 @@ def describe(
 
     rows = describe_experiment(experiment)
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     from rich.console import Console
     from rich.table import Table
@@ -129,44 +126,9 @@ def run(
     params |= parse_sets(set_ or [])
     summary = run_experiment(experiment, params, out=out, force=force, progress=True)
     if as_json:
-        _echo_json(summary)
+        echo_json(summary)
         return
-    _print_summary(summary)
-
-
-def _print_summary(summary: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    console.print(f"[bold]{summary['experiment']}[/bold] -> {summary['run_dir']}")
-    fractions = summary["metrics"].get("fractions")
-    if fractions:
-        from gflab.results import Verdict
-
-        meaning = {v.label: v.message for v in Verdict}
-        table = Table("verdict", "count", "fraction", "95% interval", "meaning")
-        for name, f in fractions.items():
-            table.add_row(
-                name, str(f["count"]), f"{f['fraction']:.4f}", f"[{f['low']:.4f}, {f['high']:.4f}]", meaning.get(name, "")
-            )
-        console.print(table)
-    _print_claims(console, summary["claims"])
-
-
-def _print_claims(console: Any, claims: list[dict[str, Any]]) -> None:
-    from rich.table import Table
-
-    if not claims:
-        return
-    table = Table("claim", "predicted", "measured", "tolerance", "verdict")
-    colour = {"pass": "green", "fail": "red", "error": "yellow"}
-    for c in claims:
-        fmt = lambda v: "-" if v is None else f"{v:.4g}"  # noqa: E731
-        table.add_row(
-            c["id"], fmt(c["predicted"]), fmt(c["measured"]), c["tolerance"], f"[{colour[c['verdict']]}]{c['verdict']}[/]"
-        )
-    console.print(table)
+    print_summary(summary)
 
 
 @app.command()
@@ -196,27 +158,13 @@ def reproduce(
         executor=executor, jobs=jobs, address=address, workers=workers,
     )  # fmt: skip
     if quick:
-        _print_quick_budget(results)
+        print_quick_budget(results)
     if as_json:
-        _echo_json(results)
+        echo_json(results)
         return
     console = Console()
-    _print_claims(console, results)
+    print_claims(console, results)
     console.print(f"report: {Path(out, 'report.html').resolve()}\nclaims: {Path(out, 'claims.json').resolve()}")
-
-
-def _print_quick_budget(results: list[dict[str, Any]]) -> None:
-    """On stderr: the quick runs' compute against the budget, naming the longest runs when over."""
-    from gflab.console import stderr_console
-    from gflab.lab import QUICK_BUDGET_S, quick_budget
-
-    total, runs = quick_budget(results)
-    line = f"quick runs: {len(runs)} runs, {total:.0f} s of compute (budget {QUICK_BUDGET_S:.0f} s)"
-    if total <= QUICK_BUDGET_S:
-        stderr_console().print(f"[dim]{line}[/dim]", highlight=False)
-        return
-    longest = ", ".join(f"{name} {wall:.0f} s" for name, wall in runs[:5])
-    stderr_console().print(f"[yellow]{line}: over budget; longest: {longest}[/yellow]", highlight=False)
 
 
 SWEEP_HELP = """Run a grid of experiment runs: one tidy table (sweep.parquet) and phase-diagram figures.
@@ -266,7 +214,7 @@ def sweep(
     _check_parallelism(executor, jobs, address, workers)
     summary = run_sweep(spec, executor=executor, jobs=jobs, address=address, workers=workers, out=out, progress=not quiet)
     if as_json:
-        _echo_json(summary)
+        echo_json(summary)
         return
     counts = ", ".join(f"{n} {status}" for status, n in summary["counts"].items())
     typer.echo(f"{summary['points']} points ({counts}) -> {summary['folder']}")
@@ -300,7 +248,7 @@ def runs(
 
     rows = [r for r in Store(out).runs() if experiment is None or r["experiment"] == experiment]
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     for r in rows:
         when = datetime.datetime.fromtimestamp(r["modified"]).strftime("%Y-%m-%d %H:%M")
@@ -320,7 +268,7 @@ def show(
     summary = Store(path.parent).load(path)
     if summary is None:
         raise BadInput("run", f"no complete run directory at {str(path)!r}; list them with `gflab runs --out DIR`")
-    _echo_json(summary)
+    echo_json(summary)
 
 
 @app.command()
