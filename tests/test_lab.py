@@ -118,10 +118,18 @@ def test_reproduce_with_two_workers_gives_the_serial_numbers(tmp_path: Path) -> 
     assert total == pytest.approx(sum(walls.values()))
 
 
-def test_reproduce_runs_a_claim_whose_spec_refuses_some_defaults_when_set(tmp_path: Path) -> None:
+def test_reproduce_runs_a_claim_whose_spec_refuses_some_defaults_when_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The learnability claims run the flow, whose spec refuses an explicit eta (a GD-only
-    parameter): the worker must validate the claim's own parameters, not a full dump of the spec."""
+    parameter): the worker must validate the claim's own parameters, not a full dump of the spec.
+    Only a run still to compute is announced: the second reproduction loads it from the store."""
     from gflab.lab import reproduce
 
+    announced: list[str] = []
+    monkeypatch.setattr(lab, "announce", lambda experiment, spec: announced.append(experiment))
     (row,) = reproduce(["learnability.linear"], quick=True, out=str(tmp_path), jobs=1)
     assert row["verdict"] != "error", row.get("error")
+    assert announced == ["learnability"]
+    (again,) = reproduce(["learnability.linear"], quick=True, out=str(tmp_path), jobs=1)
+    assert again["measured"] == row["measured"] and announced == ["learnability"]

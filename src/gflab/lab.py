@@ -164,9 +164,10 @@ def reproduce(
     distinct = {keys[c.id]: (c.experiment, c.params(quick), root, force) for c in claims}
     order = list(distinct)
     first_spec = {keys[c.id]: (c.experiment, specs[c.id]) for c in claims}
-    for experiment, spec in first_spec.values():
+    to_compute = [(e, s) for e, s in first_spec.values() if force or not _stored(store, e, s)]
+    for experiment, spec in to_compute:
         announce(experiment, spec)
-    costs = [spec.cost() for _, spec in first_spec.values()]
+    costs = [spec.cost() for _, spec in to_compute]
     jobs, workers = jobs_within_memory(costs, jobs or cores()), jobs_within_memory(costs, workers or cores())
     summaries: dict[str, dict[str, Any]] = {}
     for index, result in run_tasks(
@@ -193,6 +194,11 @@ def reproduce(
         results.append(row)
     write_report(Path(out), results, [summaries[k] for k in order], quick=quick)
     return results
+
+
+def _stored(store: Store, experiment: str, spec: Spec) -> bool:
+    """Whether the store holds this spec's complete run (it will be loaded, not computed)."""
+    return store.load(store.run_dir(experiment, jsonable(spec.model_dump(mode="json")))) is not None
 
 
 def _stored_run(task: tuple[str, dict[str, Any], str, bool]) -> dict[str, Any]:
