@@ -25,8 +25,9 @@ case "${1:-}" in
     "$VENV/bin/ruff" format --check src tests bench examples
     "$VENV/bin/mypy" src/gflab
     "$VENV/bin/lint-imports"
-    # one pytest worker per core (GFLAB_TEST_WORKERS=0: in this process, e.g. for a debugger)
-    exec "$VENV/bin/python" -m pytest -n "${GFLAB_TEST_WORKERS:-auto}" "$@"
+    # one pytest worker per core (GFLAB_TEST_WORKERS=0: in this process, e.g. for a debugger);
+    # the 15 slowest tests are listed, to keep the suite within its 15 minutes
+    exec "$VENV/bin/python" -m pytest -n "${GFLAB_TEST_WORKERS:-auto}" --durations=15 "$@"
     ;;
   *)
     echo "usage: ./dev.sh reproduce|test" >&2
