@@ -10,7 +10,9 @@ Two views of the same learning problem (conventions, step eta/d and time t = ste
   ``|grad| < gtol`` is a fixed point of the ODE (a plateau: the ``trapped`` verdict).
 - :class:`OnlineCommittee`: the finite-d network trained by :class:`~gflab.dynamics.SGD` on
   fresh Gaussian batches (``reuse`` = 2 uses each batch for two consecutive steps), optionally
-  on the sphere (``spherical``) or with the correlation loss.
+  on the sphere (``spherical``) or with the correlation loss. Its exact Markov chain in the
+  overlaps (fresh batches, cost independent of d) is
+  :class:`gflab.problems.committee_chain.CommitteeChain`.
 
 The Gaussian integrals come in closed form for erf activations (``integrals="closed"``) and by
 quadrature for any activation (``integrals="quadrature"``): a polar Gauss-Legendre rule on the
@@ -63,7 +65,8 @@ def has_closed_form(student: str, teacher: str) -> bool:
     return student in theory.ERF_SCALES and teacher in theory.ERF_SCALES
 
 
-def _derivative(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def activation_derivative(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """g' elementwise (autodiff)."""
     return jnp.vectorize(jax.grad(fn))
 
 
@@ -141,7 +144,7 @@ def _quadrature_integrals(C: jax.Array, K: int, student: str, teacher: str, log2
     errors of 1e-2)."""
     n = C.shape[0]
     g, gs = committee_activation(student), committee_activation(teacher)
-    dg = _derivative(g)
+    dg = activation_derivative(g)
     is_student = np.arange(n) < K
 
     def f(z: jax.Array, who: np.ndarray) -> jax.Array:
@@ -352,6 +355,7 @@ __all__ = [
     "COMMITTEE_ACTIVATIONS",
     "OnlineCommittee",
     "OverlapODE",
+    "activation_derivative",
     "committee_activation",
     "embed_overlaps",
     "has_closed_form",

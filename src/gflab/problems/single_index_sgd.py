@@ -28,6 +28,17 @@ O(n_b) work per step instead of O(n_b d). With ``reuse`` = 2 (and n_b = 1) each 
 two consecutive steps; w, v and x then span three dimensions: in the frame (v, e, f),
 f = x^perp / |x^perp|, x = (alpha, beta, sqrt(chi2_{d-2})) and both steps act there exactly.
 
+A batch of n_b > 1 samples used for two steps (``reuse`` = 2) reduces too (derived here). With
+c = h / n_b the first step's weights, the second step needs the batch's fields on w_1, which
+involve W c for the Wishart matrix W = X^perp X^perp^T ~ Wishart_{n_b}(d - 2, I). In the
+Bartlett frame of R^{n_b} whose first vector is c / |c|, W = L L^T with L lower triangular,
+L_11^2 ~ chi2_{d-2} (the chi-square above), the rest of its first column a vector z_perp ~
+N(0, I) orthogonal to c, and the remaining columns an independent Wishart_{n_b-1}(d - 3, I)
+block. Hence W c = L_11^2 c + |c| L_11 z_perp exactly, and for the second step's weights c',
+split as c' = p c / |c| + (its part orthogonal to c, of norm q),
+c'^T W c' = (p L_11 + z_perp . c')^2 + q^2 chi2_{d-3} with a fresh chi-square: two steps on a
+batch at O(n_b) work.
+
 The state also carries the step count and the first (fractional, linearly interpolated) step
 at which |m| reaches ``threshold``: the time of weak recovery without the rounding of whole
 steps.
@@ -91,6 +102,10 @@ class ReducedSphericalSGD(AbstractProblem):
     def loss_and_grad_norm(self, p: dict[str, jax.Array]) -> tuple[jax.Array, jax.Array]:
         return self.loss(p), jnp.zeros(())
 
+    def clock(self, p: dict[str, jax.Array]) -> jax.Array:
+        """The time: SGD steps taken."""
+        return p["k"]
+
     def score(self, lam: jax.Array, nu: jax.Array) -> jax.Array:
         """h = dl/dlambda of the per-sample loss at (lambda, nu)."""
         l = self.degree  # noqa: E741
@@ -129,6 +144,31 @@ class ReducedSphericalSGD(AbstractProblem):
             w = w / jnp.linalg.norm(w)
         return w[0]
 
+    def _reused_batch(self, key: jax.Array, normals: jax.Array, m: jax.Array, chi2: jax.Array) -> jax.Array:
+        """Two steps on one fresh batch of ``batch_size`` samples (module doc: the Bartlett frame);
+        ``normals`` (2, chunk) are the batch's (alpha, beta), ``chi2`` its chi2_{d-2}."""
+        if self.reuse != 2 or self.chunk != self.max_batch:
+            raise ValueError("a reused batch of several samples: reuse 2 and the whole batch in one piece only")
+        kz, kc = jax.random.split(key)
+        alpha, beta = normals[0], normals[1]
+        live = jnp.arange(self.chunk) < self.batch_size
+        s = jnp.sqrt(jnp.clip(1.0 - m * m, 0.0))
+        c = jnp.where(live, self.score(m * alpha + s * beta, alpha), 0.0) / self.batch_size
+        norm_c = jnp.sqrt(c @ c)
+        unit = c / jnp.where(norm_c > 0, norm_c, 1.0)
+        z = jnp.where(live, jax.random.normal(kz, (self.chunk,)), 0.0)
+        z_perp = z - (z @ unit) * unit
+        l11 = jnp.sqrt(chi2)
+        along, across = m - self.gamma * (c @ alpha), s - self.gamma * (c @ beta)
+        norm1 = jnp.sqrt(along**2 + across**2 + self.gamma**2 * norm_c**2 * chi2)
+        lam = (along * alpha + across * beta - self.gamma * (chi2 * c + norm_c * l11 * z_perp)) / norm1
+        c2 = jnp.where(live, self.score(lam, alpha), 0.0) / self.batch_size
+        p = c2 @ unit
+        perp = (p * l11 + z_perp @ c2) ** 2 + jnp.clip(c2 @ c2 - p * p, 0.0) * jax.random.chisquare(kc, self.d - 3.0)
+        a2, b2 = c2 @ alpha, c2 @ beta
+        squared = 1.0 - 2.0 * self.gamma * (c2 @ lam) + self.gamma**2 * (a2**2 + b2**2 + perp)
+        return (along / norm1 - self.gamma * a2) / jnp.sqrt(squared)
+
     def transition(self, key: jax.Array, p: dict[str, jax.Array]) -> dict[str, jax.Array]:
         """``block`` draws of fresh data, each one SGD step (or ``reuse`` steps on one sample).
         The random numbers of a block are drawn together (one vectorised chi-square sampler
@@ -141,7 +181,12 @@ class ReducedSphericalSGD(AbstractProblem):
         def one(state: dict[str, jax.Array], draw: tuple[jax.Array, ...]) -> tuple[dict[str, jax.Array], None]:
             k_i, normals_i, chi2_i = draw
             m = state["m"]
-            new = self._reused_steps(normals_i, m, chi2_i) if self.reuse > 1 else self._fresh_step(k_i, normals_i, m, chi2_i)
+            if self.reuse == 1:
+                new = self._fresh_step(k_i, normals_i, m, chi2_i)
+            elif self.max_batch == 1:
+                new = self._reused_steps(normals_i, m, chi2_i)
+            else:
+                new = self._reused_batch(k_i, normals_i, m, chi2_i)
             k = state["k"] + self.reuse
             before, after = jnp.abs(m), jnp.abs(new)
             crossed = (state["hit"] < 0) & (after >= self.threshold)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gflab.errors import BadInput
 from gflab.experiments import get_experiment
 from gflab.experiments.online_sgd.claims import CLAIMS
 
 
 @pytest.mark.slow
-def test_overlap_ode_small_run_tracks_the_ode() -> None:
-    """erf, d = 64 .. 256, 8 seeds, t <= 1: the runs' mean is near the ODE (|z| < 5) and the
-    distance falls with d."""
+@pytest.mark.parametrize("simulation", ["network", "chain"])
+def test_overlap_ode_small_run_tracks_the_ode(simulation: str) -> None:
+    """erf, d = 64 .. 256, 8 seeds, t <= 1, the d-dimensional network or its overlap chain: the
+    runs' mean is near the ODE (|z| < 5) and the distance falls with d."""
     exp = get_experiment("overlap-ode")
-    result = exp.run(exp.validate({"ds": [64, 256], "t1": 1.0, "seeds": 8, "save_points": 3}))
+    params = {"ds": [64, 256], "t1": 1.0, "seeds": 8, "save_points": 3, "simulation": simulation}
+    result = exp.run(exp.validate(params))
     m = result.metrics
     assert m["ode_verdict"] == "undecided" and m["max_z"] < 5
     assert m["distance"]["256"] < m["distance"]["64"]
@@ -46,3 +49,23 @@ def test_weight_decay_tells_the_step_from_the_pitfall() -> None:
     result = exp.run(exp.validate({"ds": [64, 256], "t1": 1.0, "seeds": 8, "save_points": 3, "weight_decay": 2.0}))
     m = result.metrics
     assert m["max_z"] < 5 < m["max_z_pitfall"]
+
+
+def test_costs_grow_with_the_work_and_the_chain_is_independent_of_d() -> None:
+    """The cost models: more seeds or time cost more; the network's cost grows like d^2 per unit
+    time, the chain's like d (its steps) only."""
+    exp = get_experiment("overlap-ode")
+    small, large = (exp.validate({"ds": [64, ds], "t1": 1.0}).cost() for ds in (1024, 4096))
+    assert small.minutes is not None and large.minutes is not None and large.minutes > 8 * small.minutes - 1
+    chains = [exp.validate({"ds": [64, ds], "t1": 1.0, "simulation": "chain"}).cost().minutes for ds in (1024, 4096)]
+    assert chains[0] is not None and chains[1] is not None and chains[1] < 5 * chains[0]
+    for name in ("batch-size", "batch-reuse", "plateau", "weight-decay"):
+        e = get_experiment(name)
+        assert e.validate({}).cost().minutes > 0  # type: ignore[operator]
+    bs = get_experiment("batch-size")
+    assert bs.validate({"seeds": 32}).cost().minutes < bs.validate({"seeds": 64}).cost().minutes  # type: ignore[operator]
+
+
+def test_chain_simulation_needs_room_for_the_complement() -> None:
+    with pytest.raises(BadInput, match=r"overlap-ode\.ds"):
+        get_experiment("overlap-ode").validate({"ds": [8, 64], "K": 4, "M": 4, "simulation": "chain"})

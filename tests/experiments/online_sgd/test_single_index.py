@@ -25,7 +25,7 @@ import jax.numpy as jnp  # noqa: E402
 D, M0, RUNS = 12, 0.3, 2000
 
 
-def _full_sgd(objective: str, batch: int, gamma: float, reuse: int, seed: int) -> np.ndarray:
+def _full_sgd(objective: str, batch: int, gamma: float, reuse: int, seed: int, runs: int = RUNS) -> np.ndarray:
     """m after one draw of data for RUNS d-dimensional spherical SGD runs (OnlineCommittee's loss)."""
     v = jnp.eye(D)[:1]
     w0 = jnp.asarray([[M0, math.sqrt(1 - M0**2)] + [0.0] * (D - 2)])
@@ -41,11 +41,11 @@ def _full_sgd(objective: str, batch: int, gamma: float, reuse: int, seed: int) -
             p = problem.retract({"w": p["w"] - gamma * g["w"], "a": p["a"]})
         return p["w"][0, 0]
 
-    return np.asarray(jax.vmap(one)(jax.random.split(jax.random.key(seed), RUNS)))
+    return np.asarray(jax.vmap(one)(jax.random.split(jax.random.key(seed), runs)))
 
 
-def _chain(objective: str, batch: int, gamma: float, reuse: int, chunk: int, seed: int) -> np.ndarray:
-    keys = jax.vmap(lambda k: jax.random.key_data(k))(jax.random.split(jax.random.key(seed), RUNS))
+def _chain(objective: str, batch: int, gamma: float, reuse: int, chunk: int, seed: int, runs: int = RUNS) -> np.ndarray:
+    keys = jax.vmap(lambda k: jax.random.key_data(k))(jax.random.split(jax.random.key(seed), runs))
     problem = ReducedSphericalSGD(
         key=keys[0], d=float(D), gamma=gamma, batch_size=batch, autocorrelation=float(objective == "square"),
         degree=3, reuse=reuse, chunk=chunk, max_batch=batch,
@@ -57,7 +57,12 @@ def _chain(objective: str, batch: int, gamma: float, reuse: int, chunk: int, see
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("objective", "batch", "gamma", "reuse", "chunk"),
-    [("correlation", 5, 0.3, 1, 2), ("square", 1, 0.2, 1, 1), ("square", 1, 0.15, 2, 1), ("correlation", 3, 0.4, 1, 3)],
+    [
+        ("correlation", 5, 0.3, 1, 2),
+        ("square", 1, 0.2, 1, 1),
+        ("square", 1, 0.15, 2, 1),
+        ("correlation", 3, 0.4, 1, 3),
+    ],
 )
 def test_chain_has_the_law_of_the_d_dimensional_sgd(objective: str, batch: int, gamma: float, reuse: int, chunk: int) -> None:
     """The overlap after one draw of data: the reduced chain (pieces of ``chunk`` samples, the
@@ -67,6 +72,24 @@ def test_chain_has_the_law_of_the_d_dimensional_sgd(objective: str, batch: int, 
     reduced = _chain(objective, batch, gamma, reuse, chunk, seed=2)
     assert np.std(full) > 0.01  # the step moves m
     assert stats.ks_2samp(full, reduced).pvalue > 1e-3
+
+
+@pytest.mark.slow
+def test_reused_batch_chain_has_the_law_and_differs_from_two_fresh_batches() -> None:
+    """A batch of 6 used for two steps: the chain has the law of the d = 12 SGD, and at 10000 runs
+    the test tells it from two steps on fresh batches (the reuse shifts the second step's fields)."""
+    runs = 10_000
+    full = _full_sgd("correlation", 6, 0.8, 2, seed=1, runs=runs)
+    assert stats.ks_2samp(full, _chain("correlation", 6, 0.8, 2, 6, seed=3, runs=runs)).pvalue > 1e-3
+    assert stats.ks_2samp(full, _fresh_twice(runs)).pvalue < 1e-6
+
+
+def _fresh_twice(runs: int) -> np.ndarray:
+    keys = jax.vmap(lambda k: jax.random.key_data(k))(jax.random.split(jax.random.key(5), runs))
+    problem = ReducedSphericalSGD(
+        key=keys[0], d=float(D), gamma=0.8, batch_size=6, autocorrelation=0.0, degree=3, chunk=6, max_batch=6, block=2
+    )
+    return np.asarray(jax.vmap(lambda k: problem.transition(k, initial_state(jnp.asarray(M0)))["m"])(keys))
 
 
 @pytest.mark.slow
@@ -133,7 +156,7 @@ def test_bad_input_is_refused(experiment: str, params: dict, field: str) -> None
 @pytest.mark.slow
 def test_batch_size_small_run_reads_its_claims() -> None:
     exp = get_experiment("batch-size")
-    result = exp.run(exp.validate({"ds": [16, 32, 64], "mus": [1.0, 1.5], "seeds": 4}))
+    result = exp.run(exp.validate({"ds": [16, 32, 64], "mus": [1.0, 1.5], "seeds": 8}))
     m = result.metrics
     for loss in ("square", "correlation"):
         cell = m[loss]["by_mu"]["1"]

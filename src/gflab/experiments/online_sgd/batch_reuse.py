@@ -10,7 +10,8 @@ shifted by O(eta h_0) at gamma = eta / d, so its gradient is a non-linear functi
 whose correlation with nu is governed by the generative exponent (1 for he_3, 2 for he_4) instead
 of the information exponent l: reusing learns in ~d log d samples, one-pass SGD needs ~d^(l-1)
 (measured by ``batch-size`` at mu = 0). The papers reuse batches of n_b ~ d samples; here each
-reused batch is one sample (the case the exact 3-D reduction covers), whose gradient noise is
+reused batch is one sample (the chain reduces a reused batch of any size exactly too, at O(n_b)
+work per step: :mod:`gflab.problems.single_index_sgd`), whose gradient noise is
 n_b times larger: its normalisation (gamma^2 d ~ eta^2 / d per step) enters at the same order 1/d
 as the reuse drift, so this experiment tests whether the collapse survives that noise.
 

@@ -21,8 +21,9 @@ l m^(l-1) is O(1) and the remaining steps are O(1 / gamma), a lower order) grow 
 Measured on the SGD dynamics: each run is the exact finite-d chain of the overlap
 (:class:`gflab.problems.single_index_sgd.ReducedSphericalSGD`, equal in law to the d-dimensional
 SGD: tested against :class:`gflab.problems.committee.OnlineCommittee`), ``seeds`` runs per
-(loss, mu, d) in one vmapped ensemble per batch regime, each stopped at weak recovery (its
-crossing step interpolated between steps). The exponent is the least-squares slope of
+(loss, mu, d), one vmapped ensemble per (mu, d) (every loss; one compilation per batch regime),
+each stopped at weak recovery (its crossing step interpolated between steps) or at ``horizon``
+times the signal-only estimate of its steps. The exponent is the least-squares slope of
 log median T against log d, with a bootstrap interval over runs.
 """
 
@@ -42,19 +43,19 @@ from gflab.problems.single_index_sgd import NOT_REACHED
 from gflab.theory.batch_size import predicted_steps, step_size, time_exponent
 
 
-def _runs(spec: BatchSizeSpec, loss: str, mu: float) -> ChainRuns:
-    ds = np.asarray(spec.ds, float)
-    batch = np.maximum(np.round(ds**mu), 1).astype(np.int64)
-    gamma = step_size(spec.degree, ds, batch, spec.kappa, loss)  # type: ignore[arg-type]
-    horizon = spec.horizon * predicted_steps(spec.degree, ds, batch, spec.kappa, loss)  # type: ignore[arg-type]
-    rep = lambda a: np.repeat(a, spec.seeds)  # noqa: E731
+def _runs(spec: BatchSizeSpec, loss: str, mu: float, d: int) -> ChainRuns:
+    """``seeds`` runs at dimension d, batch n_b = round(d^mu)."""
+    batch = max(round(d**mu), 1)
+    gamma = float(step_size(spec.degree, np.asarray(d, float), np.asarray(batch), spec.kappa, loss))  # type: ignore[arg-type]
+    horizon = spec.horizon * float(predicted_steps(spec.degree, np.asarray(d, float), np.asarray(batch), spec.kappa, loss))  # type: ignore[arg-type]
+    full = lambda value: np.full(spec.seeds, value)  # noqa: E731
     return ChainRuns(
-        d=rep(ds),
-        gamma=rep(gamma),
-        batch=rep(batch),
-        m0=rep(spec.overlap0 / np.sqrt(ds)),
-        t1=rep(np.ceil(horizon)),
-        square=rep(np.full(len(ds), loss == "square")),
+        d=full(float(d)),
+        gamma=full(gamma),
+        batch=full(batch).astype(np.int64),
+        m0=full(spec.overlap0 / math.sqrt(d)),
+        t1=full(math.ceil(horizon)),
+        square=full(loss == "square"),
     )
 
 
@@ -63,20 +64,26 @@ class BatchSize(Experiment):
     spec_class = BatchSizeSpec
 
     def run(self, spec: BatchSizeSpec, *, progress: bool = False) -> Result:
-        cells = [(loss, mu) for loss in spec.losses for mu in spec.mus]
         hits: dict[tuple[str, float], np.ndarray] = {}
-        small = [c for c in cells if round(max(spec.ds) ** c[1]) <= SMALL_BATCH]
-        for group in (small, [c for c in cells if c not in small]):  # one compiled chain per regime
-            if not group:
-                continue
-            traj = run_chain(
-                ChainRuns.concatenate([_runs(spec, *c) for c in group]),
-                degree=spec.degree,
-                threshold=spec.threshold,
-                seed=spec.seed,
-            )
-            hit = np.asarray(traj.final_params["hit"]).reshape(len(group), len(spec.ds), spec.seeds)
-            hits.update({c: np.where(h == NOT_REACHED, np.inf, h) for c, h in zip(group, hit, strict=True)})
+        small = [mu for mu in spec.mus if round(max(spec.ds) ** mu) <= SMALL_BATCH]
+        for group in (small, [mu for mu in spec.mus if mu not in small]):  # one compiled chain per regime
+            largest = max((round(max(spec.ds) ** mu) for mu in group), default=1)
+            for mu in group:
+                for j, d in enumerate(spec.ds):
+                    # one ensemble per batch size (every loss): a run pays for its own batch, not the
+                    # largest; the ensembles share their shapes, so the chain compiles once per regime
+                    traj = run_chain(
+                        ChainRuns.concatenate([_runs(spec, loss, mu, d) for loss in spec.losses]),
+                        degree=spec.degree,
+                        threshold=spec.threshold,
+                        seed=spec.seed,
+                        stream=len(spec.ds) * spec.mus.index(mu) + j,
+                        max_batch=largest,
+                    )
+                    hit = np.asarray(traj.final_params["hit"]).reshape(len(spec.losses), spec.seeds)
+                    for loss, h in zip(spec.losses, hit, strict=True):
+                        row = hits.setdefault((loss, mu), np.zeros((len(spec.ds), spec.seeds)))
+                        row[j] = np.where(h == NOT_REACHED, np.inf, h)
         metrics: dict[str, Any] = {"ds": spec.ds, "mus": spec.mus}
         rows = []
         for loss in spec.losses:

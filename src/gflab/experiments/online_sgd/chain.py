@@ -23,6 +23,7 @@ import jax.numpy as jnp  # noqa: E402
 LARGE_BATCH = 256  # batches above this are drawn in pieces of this size
 SMALL_BATCH = 16  # below this, the chain takes BLOCK draws per engine step
 BLOCK = 64
+LARGE_BLOCK = 8  # draws per engine step for larger batches (the engine's per-step work amortised)
 
 
 class ChainState(NamedTuple):
@@ -32,11 +33,13 @@ class ChainState(NamedTuple):
 
 
 class OverlapChain(AbstractDynamics):
-    """Steps of :meth:`ReducedSphericalSGD.transition` up to ``t1`` SGD steps (per trajectory);
-    ``stride`` SGD steps per transition (block times reuse)."""
+    """Transitions of an exact overlap chain (:class:`ReducedSphericalSGD`, time in SGD steps, or
+    :class:`gflab.problems.committee_chain.CommitteeChain`, time steps / d: the problem's
+    ``clock``) up to the time ``t1`` (per trajectory); ``stride`` is the time one transition
+    advances (block times reuse steps)."""
 
     t1: float | jax.Array = 1e6
-    stride: int = eqx.field(static=True, default=1)
+    stride: float = eqx.field(static=True, default=1.0)
     max_steps: int = eqx.field(static=True, default=2_000_000_000)
 
     def init(self, problem: AbstractProblem, y0: Any) -> ChainState:
@@ -45,7 +48,7 @@ class OverlapChain(AbstractDynamics):
     def step(self, problem: AbstractProblem, state: ChainState, t_limit: jax.Array) -> tuple[ChainState, jax.Array, jax.Array]:
         key, sub = jax.random.split(state.key)
         y = problem.transition(sub, state.y)  # type: ignore[attr-defined]
-        return ChainState(y=y, t=y["k"], key=key), jnp.array(True), jnp.array(False)
+        return ChainState(y=y, t=problem.clock(y), key=key), jnp.array(True), jnp.array(False)  # type: ignore[attr-defined]
 
     def save_slack(self) -> float | jax.Array:
         return 0.5 * self.stride
@@ -75,17 +78,21 @@ def run_chain(
     degree: int,
     threshold: float,
     seed: int,
+    stream: int = 0,
+    max_batch: int | None = None,
     reuse: int = 1,
     ts: np.ndarray | None = None,
     stop_at_recovery: bool = True,
 ) -> Trajectory:
     """The ensemble through :func:`simulate`; ``final_params["hit"]`` is each trajectory's first
-    (fractional) step with |m| >= threshold (NOT_REACHED by its ``t1``)."""
+    (fractional) step with |m| >= threshold (NOT_REACHED by its ``t1``). ``stream`` numbers
+    ensembles drawn from one seed; ``max_batch`` (at least the largest batch of ``runs``) fixes the
+    compiled chain, so that ensembles of equal size with different batches share one compilation."""
     n = len(runs.d)
-    base = jax.random.key(seed)
+    base = jax.random.fold_in(jax.random.key(seed), stream)
     keys = jax.vmap(lambda i: jax.random.key_data(jax.random.fold_in(base, i)))(jnp.arange(n))
-    largest = int(np.max(runs.batch))
-    block = BLOCK if largest <= SMALL_BATCH else 1
+    largest = max(int(np.max(runs.batch)), max_batch or 1)
+    block = BLOCK if largest <= SMALL_BATCH else LARGE_BLOCK
     problem = ReducedSphericalSGD(
         key=keys,
         d=jnp.asarray(runs.d, jnp.float64),
@@ -95,7 +102,7 @@ def run_chain(
         threshold=threshold,
         degree=degree,
         reuse=reuse,
-        chunk=min(largest, LARGE_BATCH),
+        chunk=largest if reuse > 1 else min(largest, LARGE_BATCH),  # a reused batch is drawn whole
         max_batch=largest,
         block=block,
     )

@@ -73,7 +73,7 @@ class OverlapODEExperiment(Experiment):
             return Result(metrics=metrics, table=pd.DataFrame(rows), figures={}), {}
         sims, verdicts = {}, {}
         for d in spec.ds:
-            sims[d], v = run_sgd(s, d, spec.seeds, ts, spec.seed)
+            sims[d], v = run_sgd(s, d, spec.seeds, ts, spec.seed, simulation=spec.simulation)
             verdicts[d] = verdict_counts(v)
             for i, run in enumerate(sims[d]):
                 rows += [

@@ -122,18 +122,14 @@ class Plateau(Experiment):
         _, R = _unpack(K, jnp.asarray(fixed))
         closed = np.asarray(_pack(K, jnp.full((K, K), q_star), jnp.full((K, K), r_star)))
         # the unstable eigenvalue, autodiff against central differences
-        jac = np.asarray(jax.jacfwd(f)(jnp.asarray(fixed)))
+        jac = np.asarray(jax.jit(jax.jacfwd(f))(jnp.asarray(fixed)))
         values, vectors = np.linalg.eig(jac)
         top = int(np.argmax(values.real))
         lam = float(values[top].real)
         h = 1e-6
-        fd = np.stack(
-            [
-                (np.asarray(f(jnp.asarray(fixed + h * e))) - np.asarray(f(jnp.asarray(fixed - h * e)))) / (2 * h)
-                for e in np.eye(len(fixed))
-            ],
-            axis=1,
-        )
+        steps = h * np.eye(len(fixed))
+        ends = np.asarray(jax.jit(jax.vmap(f))(jnp.asarray(np.concatenate([fixed + steps, fixed - steps]))))
+        fd = (ends[: len(fixed)] - ends[len(fixed) :]).T / (2 * h)  # column j: the central difference along e_j
         lam_fd = float(np.max(np.linalg.eigvals(fd).real))
         # escape from the plateau along the unstable direction, students in the teacher span
         _, e_R = _unpack(K, jnp.asarray(vectors[:, top].real))

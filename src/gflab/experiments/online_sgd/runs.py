@@ -4,14 +4,18 @@ through :func:`gflab.simulate`, recorded as vectors of the independent order par
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from gflab._jax import jax_module
 from gflab.dynamics import SGD, GradientFlow
+from gflab.errors import BadInput
+from gflab.experiments.online_sgd.chain import OverlapChain
 from gflab.problems.committee import OnlineCommittee, OverlapODE, embed_overlaps, ode_entries, sgd_entries
+from gflab.problems.committee_chain import CommitteeChain, chain_entries, initial_overlaps
 from gflab.results import VERDICT_NAMES
 from gflab.simulation import Save, Stop, simulate
 
@@ -19,6 +23,7 @@ jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
+Simulation = Literal["network", "chain"]
 BOUND = 1e4  # overlaps beyond this: the run diverged (eta beyond the ODE's stability)
 
 
@@ -84,10 +89,17 @@ def run_ode(s: Setup, ts: np.ndarray, rtol: float, atol: float) -> tuple[np.ndar
     return np.asarray(traj.observations["entries"]), str(traj.verdict_names)
 
 
-def run_sgd(s: Setup, d: int, seeds: int, ts: np.ndarray, seed: int, *, reuse: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def run_sgd(
+    s: Setup, d: int, seeds: int, ts: np.ndarray, seed: int, *, reuse: int = 1, simulation: Simulation = "network"
+) -> tuple[np.ndarray, np.ndarray]:
     """``seeds`` one-pass SGD runs at dimension d, each from its own random frame with exactly
     the overlaps (Q0, R0, T) and its own batch stream: entries (seeds, T, E) at times ``ts``
-    (t = steps / d) and the verdict names."""
+    (t = steps / d) and the verdict names. ``simulation="chain"`` runs the same SGD by its exact
+    overlap chain (:mod:`gflab.problems.committee_chain`; fresh batches only)."""
+    if simulation == "chain":
+        if reuse != 1:
+            raise BadInput("reuse", "the overlap chain draws a fresh batch per step: reuse 1 only (or simulation network)")
+        return run_chain_sgd(s, d, seeds, ts, seed)
     K = len(s.Q0)
     rng = np.random.default_rng([seed, d])
     omega = np.block([[s.Q0, s.R0], [s.R0.T, s.T]])
@@ -115,6 +127,52 @@ def run_sgd(s: Setup, d: int, seeds: int, ts: np.ndarray, seed: int, *, reuse: i
         save=Save(ts=s.eta * ts, observables={"entries": sgd_entries}),
         stop=Stop(bound=BOUND),
         slots=64,
+    )
+    return np.asarray(traj.observations["entries"]), np.asarray(traj.verdict_names)
+
+
+CHAIN_PIECE = 256  # the chain draws larger batches in pieces of this size
+
+
+def chain_block(batch: int, save_steps: np.ndarray) -> int:
+    """Steps per chain transition: many for small batches (the engine's per-step work amortised),
+    and a divisor of every save step, so that saves fall on the exact step."""
+    cap = 64 if batch <= 16 else 8 if batch <= CHAIN_PIECE else 1
+    return math.gcd(cap, *(int(k) for k in save_steps))
+
+
+def run_chain_sgd(s: Setup, d: int, seeds: int, ts: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`run_sgd` by the exact overlap chain: the same law at a cost independent of d (times
+    ``ts`` rounded to whole steps)."""
+    steps = np.round(np.asarray(ts) * d)
+    block = chain_block(s.batch_size, steps)
+    base = jax.random.key(seed + 7919 * d)
+    keys = jax.vmap(lambda i: jax.random.key_data(jax.random.fold_in(base, i)))(jnp.arange(seeds))
+    problem = CommitteeChain(
+        T=jnp.asarray(s.T),
+        b=jnp.asarray(s.b),
+        key=keys,
+        d=float(d),
+        eta=s.eta,
+        eta_a=s.eta_a,
+        batch_size=s.batch_size,
+        noise=s.noise,
+        weight_decay=s.weight_decay,
+        student=s.student,
+        teacher=s.teacher,
+        chunk=min(s.batch_size, CHAIN_PIECE),
+        max_batch=s.batch_size,
+        block=block,
+    )
+    tile = lambda x: jnp.tile(jnp.asarray(x), (seeds,) + (1,) * np.ndim(x))  # noqa: E731
+    traj = simulate(
+        problem,
+        OverlapChain(t1=float(steps[-1] / d), stride=block / d),
+        initial_overlaps(tile(s.Q0), tile(s.R0), tile(s.a0)),
+        y0_batched=True,
+        over=lambda p: p.key,
+        save=Save(ts=steps / d, observables={"entries": chain_entries}),
+        stop=Stop(bound=BOUND),
     )
     return np.asarray(traj.observations["entries"]), np.asarray(traj.verdict_names)
 

@@ -13,10 +13,15 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gflab.errors import BadInput
 from gflab.experiments.base import Spec
+from gflab.experiments.cost import GIB, Cost, cost
 from gflab.hermite import ACTIVATION_NAMES
+from gflab.theory.batch_size import predicted_steps
 from gflab.theory.overlaps import ERF_SCALES
 
-NAMES = (*ACTIVATION_NAMES, "erf-ss")  # erf-ss: Saad & Solla's erf(z / sqrt 2)
+NAMES = (*ACTIVATION_NAMES, "erf-ss")
+NETWORK_RATE = (
+    5e7  # sample-dimensions x units per second of the d-dimensional SGD (measured)  # erf-ss: Saad & Solla's erf(z / sqrt 2)
+)
 Method = Literal["closed", "quadrature"]
 
 
@@ -42,7 +47,23 @@ class OverlapODESpec(Spec):
     seeds: int = Field(16, ge=3, le=4096, description="independent SGD runs per d (fresh batch streams, random frames)")
     rtol: float = Field(1e-8, gt=0, lt=1, description="relative tolerance of the ODE's adaptive solver (Tsit5)")
     atol: float = Field(1e-10, gt=0, description="absolute tolerance of the ODE's adaptive solver")
+    simulation: Literal["network", "chain"] = Field(
+        "network",
+        description="finite-d SGD: network (the d-dimensional weights) or chain (its exact overlap chain, cost independent of d)",
+    )
     seed: int = Field(0, ge=0, description="random seed of the frames and the batch streams")
+
+    def cost(self) -> Cost:
+        # Rates measured on the 2-core development machine (loaded): the network draws and
+        # multiplies a (n_b, d) batch per step and run, ~NETWORK_RATE sample-dimensions per
+        # second, and holds one batch per slot (64 slots); the chain takes ~30 us per step and run
+        # plus ~0.6 us per sample (bench/online_sgd_step.py), whatever d.
+        steps = sum(self.t1 * d for d in self.ds)
+        if self.simulation == "chain":
+            return cost(0.05, steps * self.seeds * (3e-5 + 6e-7 * self.batch_size), "t1", "seeds", "ds", "batch_size")
+        work = sum(self.t1 * d * d for d in self.ds) * self.seeds * self.batch_size * (self.K + self.M)
+        memory = (3 * min(self.seeds, 64) * self.batch_size + self.seeds * (self.K + self.M)) * max(self.ds) * 8
+        return cost(memory / GIB, work / NETWORK_RATE + 2e-4 * steps, "ds", "t1", "seeds", "batch_size")
 
     @field_validator("sigma", "sigma_star")
     @classmethod
@@ -66,6 +87,8 @@ class OverlapODESpec(Spec):
             )
         if self.K + self.M > 12:
             raise BadInput("K", f"K + M must be at most 12 (got {self.K + self.M})")
+        if self.simulation == "chain" and min(self.ds) <= 2 * self.K + self.M:
+            raise BadInput("ds", f"the chain needs d > 2K + M = {2 * self.K + self.M} (got {min(self.ds)}): raise ds")
         return self
 
 
@@ -92,6 +115,10 @@ class PlateauSpec(Spec):
     rtol: float = Field(1e-10, gt=0, lt=1, description="relative tolerance of the adaptive solver (Tsit5)")
     atol: float = Field(1e-12, gt=0, description="absolute tolerance of the adaptive solver")
     seed: int = Field(0, ge=0, description="random seed of the generic (iid-like) start")
+
+    def cost(self) -> Cost:
+        # measured: ~10 s per K (tracing and integrating the ODE ensembles), whatever the deltas
+        return cost(0.05, 10.0 * len(self.Ks) * max(1.0, len(self.deltas) / 6), "Ks", "deltas")
 
     @field_validator("Ks")
     @classmethod
@@ -149,6 +176,21 @@ class BatchSizeSpec(Spec):
     )
     seed: int = Field(0, ge=0, description="random seed of the sample streams")
 
+    def cost(self) -> Cost:
+        # An ensemble runs until its slowest run stops, measured at up to ~10x the signal-only
+        # estimate of the steps; a step costs ~0.1 us per sample and ~0.8 us more per run (the
+        # chi-square, the engine): calibrated on the quick size (2.5e8 units, ~25 s of chain on the
+        # loaded 2-core machine). Memory: a piece of the batch per run.
+        units = 0.0
+        for loss in self.losses:
+            for mu in self.mus:
+                for d in self.ds:
+                    batch = max(round(d**mu), 1)
+                    steps = min(self.horizon, 10.0) * float(predicted_steps(self.degree, d, batch, self.kappa, loss))  # type: ignore[arg-type]
+                    units += self.seeds * steps * (batch + 8)
+        pieces = len(self.losses) * self.seeds * 8 * min(max(self.ds) ** max(self.mus), 256) * 3 * 8
+        return cost(pieces / GIB, 1e-7 * units, "ds", "mus", "seeds", "horizon")
+
     @field_validator("ds")
     @classmethod
     def _ds(cls, ds: list[int]) -> list[int]:
@@ -182,6 +224,13 @@ class BatchReuseSpec(Spec):
     save_points: int = Field(31, ge=3, le=400, description="recorded times, evenly spaced in steps / (d ln d)")
     seeds: int = Field(16, ge=4, le=1024, description="independent runs per (degree, d, reuse)")
     seed: int = Field(0, ge=0, description="random seed of the sample streams")
+
+    def cost(self) -> Cost:
+        # one-pass runs go to the horizon, reuse runs (two steps per sample) stop at recovery:
+        # ~1 us per chain step and run (measured at the quick size on the loaded 2-core machine)
+        steps = len(self.degrees) * self.seeds * sum(3 * self.horizon * d * math.log(d) for d in self.ds)
+        saved = 2 * len(self.degrees) * len(self.ds) * self.seeds * self.save_points * 8 * 3
+        return cost(saved / GIB, 1e-6 * steps, "horizon", "seeds", "ds")
 
     @field_validator("ds")
     @classmethod
