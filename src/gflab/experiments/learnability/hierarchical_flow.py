@@ -8,7 +8,18 @@ w_0 = (0.05, 0) for every target. Its flow dw/dt = -grad 1/2 |Phi(w) - f|^2 move
 lambda^2 |dGamma/dsigma|^2 times faster than u, and |dGamma/dsigma| runs from ~1 on the root
 curve to ~(2m)^d on the deepest flanks: relaxation rates up to ~1e16 at d = 3. It is integrated
 by the L-stable Rosenbrock method :class:`gflab.dynamics.rosenbrock_flow.RosenbrockFlow`
-(exact Hessian, tolerances ``rtol`` and (``atol_u``, ``atol_v``)), through :func:`simulate`.
+(W from |H|, the exact Hessian with its eigenvalues' absolute values; steps that raise L
+rejected; tolerances ``rtol`` and (``atol_u``, ``atol_v``)), through :func:`simulate`.
+
+Where the flow goes slowly: during stage n's spreading the nearest point slides down the
+growing tooth's flank (the next level's segment) across that level's future flanks, flats of
+speed ~(1 - g) |ramp slope| (g the tooth's growth; 1e-5 .. 1e-3 at u ~ 0.8 .. 0.95 of stage 0
+at d = 3), lagging ~1e-3 above the target's height while sigma crosses each flat at
+lambda^2 x lag x speed; each flat ends in a rounded corner where L is concave in v. With
+the exact Hessian in W the solver jittered on the spot at the first such corner (u frozen
+at 0.8255 from t = 0.6 to 40 at lambda = 100, |dL/dv| ~ 3e-5): that stall was the solver's,
+not the map's; with |H| and the descent test the flow crosses the flats (about 70 per stage)
+and the ridges at the last stage's tips, and goes on through every stage.
 
 Verdicts: ``learned`` (|Phi - f| below delta_N), ``trapped`` (|grad L| below ``gtol`` away
 from the target: the flow stalled; its stage is floor(u)), ``undecided`` (flow time ``t1``
