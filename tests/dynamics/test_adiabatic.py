@@ -195,3 +195,49 @@ def test_the_flow_approaches_the_path_like_one_over_lambda_squared() -> None:
     coarse, fine = gap_to_the_path(10.0), gap_to_the_path(30.0)
     assert fine < 3e-5
     assert 6.0 < coarse / fine < 12.0  # lambda^2 ratio: 9
+
+
+@pytest.mark.slow
+def test_adaptive_steps_give_the_same_verdicts_and_stall_points_with_longer_steps() -> None:
+    """Adaptive continuation (move_tol) on the arch: the stall at u = 1/2 (du/dt = 0 with the
+    target 0.1 above) is found within du of it, the target met at u = 1/6 is learned there,
+    t1 = 0.4 is reached exactly; between them u takes steps longer than du (fewer steps than
+    the fixed grid)."""
+    targets = np.array([[0.0, 0.5], [0.0, 0.5], [0.0, 0.2]])
+    t1 = jnp.array([1.0, 0.4, 1.0])
+    runs = [
+        simulate(
+            CurveFit(model=ARCH, target=jnp.asarray(targets)),
+            AdiabaticLimit(du=1e-3, t1=t1, move_tol=move_tol),
+            jnp.array([0.0, 0.0]),
+            over=lambda p: p.target,
+            dynamics_over=lambda d: d.t1,
+            stop=Stop(tol=1e-6, gtol=STALLED),
+        )
+        for move_tol in (None, 1e-4)
+    ]
+    fixed, adaptive = runs
+    np.testing.assert_array_equal(adaptive.verdict, [Verdict.TRAPPED, Verdict.UNDECIDED, Verdict.LEARNED])
+    np.testing.assert_array_equal(adaptive.verdict, fixed.verdict)
+    assert 0.5 <= adaptive.t_final[0] <= 0.5 + 1e-3 + 1e-12 and adaptive.t_final[1] == 0.4
+    assert abs(adaptive.t_final[2] - 1 / 6) <= 1e-3
+    assert np.all(adaptive.steps < fixed.steps / 2)
+
+
+@pytest.mark.slow
+def test_adaptive_steps_stay_on_the_branch_and_save_at_the_save_times() -> None:
+    """On the growing wave (the nearest point moves with u) every saved point of the adaptive
+    path is a nearest point (tangential residual 0), recorded at the save time itself, and
+    agrees with the fixed grid's path there (both relax to the same branch)."""
+    target, u0, ts = np.array([0.3, 0.8]), 0.1, np.array([0.2, 0.4, 0.6])
+    problem = CurveFit(model=WAVE, target=jnp.asarray(target))
+    save = Save(ts=ts, observables={"w": the_param, "tangential": tangential_residual})
+    fixed, adaptive = (
+        simulate(problem, AdiabaticLimit(du=1e-3, t1=0.7, move_tol=move_tol), jnp.array([u0, 0.0]), save=save)
+        for move_tol in (None, 1e-4)
+    )
+    np.testing.assert_array_equal(adaptive.saved_ts, ts)
+    # relaxed to where a step no longer lowers d^2 in float64: |residual| ~ sqrt(eps) d, d ~ 0.5
+    np.testing.assert_allclose(adaptive.observations["tangential"], 0.0, atol=1e-8)
+    np.testing.assert_allclose(adaptive.observations["w"][:, 1], fixed.observations["w"][:, 1], atol=1e-9)
+    assert adaptive.steps < fixed.steps

@@ -48,9 +48,12 @@ TINY_SPEED2 = 1e-300  # floor of |dGamma/dsigma|^2 (a tooth's tip has speed 0)
 #: The ``gtol`` that reads exactly the stalls: the grad norm reported is du/dt = 0 once u
 #: stalls, and any positive speed, however small, keeps u moving in the limit.
 STALLED = float(np.finfo(np.float64).tiny)
+LOSS_SLACK = 1e-12  # an adaptive step is refused where the loss grew by more than this, relatively
 
 
-def descend(curve: Curve, target: jax.Array, u: jax.Array, s: jax.Array, cap: float, xtol: float) -> tuple[jax.Array, jax.Array]:
+def descend(
+    curve: Curve, target: jax.Array, u: jax.Array, s: jax.Array, cap: float | jax.Array, xtol: float
+) -> tuple[jax.Array, jax.Array]:
     """One descent step on d(sigma)^2 / 2 at fixed u: ``(new sigma, how far Gamma moved)``
     (0 where the tangential residual |(Gamma - f) . t| is at most ``xtol``: stationary).
 
@@ -123,6 +126,30 @@ def relax(
     return sigma
 
 
+def settle(
+    curve: Curve, target: jax.Array, u: jax.Array, sigma: jax.Array, iterations: int, cap: float, xtol: float
+) -> jax.Array:
+    """:func:`relax` uncapped (up to ``START_ITERATIONS`` x ``iterations`` steps: the first
+    relaxation may jump to its basin's minimum), then capped (up to ``iterations``), in one
+    loop: one copy of :func:`descend` in the compiled program instead of two."""
+    first = START_ITERATIONS * iterations
+    State = tuple[jax.Array, jax.Array, jax.Array, jax.Array]
+
+    def unsettled(state: State) -> jax.Array:
+        count, capped, _, moved = state
+        return ~(capped & ((count >= iterations) | (moved <= xtol)))
+
+    def iterate(state: State) -> State:
+        count, capped, s, moved = state
+        switch = ~capped & ((count >= first) | (moved <= xtol))
+        capped = capped | switch
+        count = jnp.where(switch, 0, count)
+        return (count + 1, capped, *descend(curve, target, u, s, jnp.where(capped, cap, UNCAPPED), xtol))
+
+    start = (jnp.asarray(0), jnp.asarray(False), sigma, jnp.asarray(jnp.inf))
+    return jax.lax.while_loop(unsettled, iterate, start)[2]
+
+
 def _family(problem: AbstractProblem) -> tuple[Curve, jax.Array]:
     """The curve Gamma(u, sigma) and the target f of a :class:`CurveFit` of a curve family."""
     if not (isinstance(problem, CurveFit) and isinstance(problem.model, AbstractCurveFamily)):
@@ -150,9 +177,10 @@ def tangential_residual(problem: CurveFit, params: jax.Array) -> jax.Array:
 
 class AdiabaticState(NamedTuple):
     """``y = (u, sigma)``, the last relaxed point, at time ``t = u``, with its ``loss`` and
-    envelope ``rate``; ``trial = (u', sigma')``: sigma relaxing at the next grid point u'
-    (``descents`` steps so far; equal to ``y`` once relaxed); ``k`` grid steps after the first
-    u, ``start``. Stop rules, events and saves read only the relaxed point."""
+    envelope ``rate``; ``trial = (u', sigma')``: sigma relaxing at the next u' (``descents``
+    steps so far, Gamma moved by ``travel`` in all; equal to ``y`` once relaxed); ``k`` steps
+    in u after the first u, ``start``; ``h`` the next step in u of adaptive steps
+    (``move_tol``). Stop rules, events and saves read only the relaxed point."""
 
     y: jax.Array
     t: jax.Array
@@ -162,6 +190,8 @@ class AdiabaticState(NamedTuple):
     descents: jax.Array
     loss: jax.Array
     rate: jax.Array
+    travel: jax.Array
+    h: jax.Array
 
 
 def _loss_and_rate(curve: Curve, target: jax.Array, u: jax.Array, sigma: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -188,6 +218,16 @@ class AdiabaticLimit(AbstractDynamics):
     mid-relaxation ends at the last one).
     The grid point within du/2 of ``t1`` is replaced by t1, where the deformation stops and
     sigma relaxes completely (``FINAL_ITERATIONS`` x ``iterations``).
+
+    **Adaptive steps** (``move_tol`` set): u advances by h, from ``du`` up to ``du_max``
+    (clipped to the next save time and to t1), sigma relaxing from the last relaxed point as
+    on the grid. A step longer than du is accepted only where nothing happened over it: the
+    descents moved Gamma by at most ``move_tol`` in all, the loss did not grow (a stretch
+    with du/dt < 0 in between would raise it) and u still moves (du/dt > 0); h then doubles
+    where they moved it by at most ``move_tol`` / 2. Otherwise u' is tried again from y over
+    max(h / 4, du). A step of du is the fixed grid's and is taken whatever it finds: wherever
+    the nearest point moves, jumps or stalls, the path is the fixed grid's (not on its grid
+    points, but as fine); only the stretches where it rests are crossed in longer steps.
 
     Stop rules and verdicts read ``(L, du/dt)`` (:meth:`loss_and_grad_norm`): learned where
     L < tol, trapped where u stalls (``Stop(gtol=STALLED)``), undecided at t1. A target that
@@ -219,20 +259,35 @@ class AdiabaticLimit(AbstractDynamics):
     cap: float = eqx.field(static=True, default=1e-3)
     xtol: float = eqx.field(static=True, default=1e-13)
     max_steps: int = eqx.field(static=True, default=10_000_000)
+    move_tol: float | None = eqx.field(static=True, default=None)  # None: the fixed grid of du
+    du_max: float = eqx.field(static=True, default=0.05)  # the longest adaptive step in u
 
     def init(self, problem: AbstractProblem, y0: Any) -> AdiabaticState:
         curve, target = _family(problem)
         y0 = jnp.asarray(y0, dtype=jnp.float64)
         u = y0[0]
-        sigma = relax(curve, target, u, y0[1], START_ITERATIONS * self.iterations, UNCAPPED, self.xtol)
-        sigma = relax(curve, target, u, sigma, self.iterations, self.cap, self.xtol)
+        sigma = settle(curve, target, u, y0[1], self.iterations, self.cap, self.xtol)
         loss, rate = _loss_and_rate(curve, target, u, sigma)
         y, zero = jnp.stack([u, sigma]), jnp.zeros((), jnp.int64)
-        return AdiabaticState(y=y, t=u, k=zero, start=u, trial=y, descents=zero, loss=loss, rate=rate)
+        h = jnp.asarray(self.du, jnp.float64)
+        return AdiabaticState(
+            y=y,
+            t=u,
+            k=zero,
+            start=u,
+            trial=y,
+            descents=zero,
+            loss=loss,
+            rate=rate,
+            travel=jnp.zeros_like(u),
+            h=h,
+        )
 
     def step(
         self, problem: AbstractProblem, state: AdiabaticState, t_limit: jax.Array
     ) -> tuple[AdiabaticState, jax.Array, jax.Array]:
+        if self.move_tol is not None:
+            return self._adaptive_step(problem, state, t_limit, self.move_tol), jnp.array(True), jnp.array(False)
         curve, target = _family(problem)
         advance = state.descents == 0  # the trial point is the relaxed one: on to the next grid point
         k = state.k + advance
@@ -246,17 +301,50 @@ class AdiabaticLimit(AbstractDynamics):
         relaxed = (moved <= self.xtol) | (descents >= limit)
         trial = jnp.stack([u, sigma])
         loss, rate = _loss_and_rate(curve, target, u, sigma)
-        new = AdiabaticState(
+        new = state._replace(
             y=jnp.where(relaxed, trial, state.y),
             t=jnp.where(relaxed, u, state.t),
             k=k,
-            start=state.start,
             trial=trial,
             descents=jnp.where(relaxed, 0, descents),
             loss=jnp.where(relaxed, loss, state.loss),
             rate=jnp.where(relaxed, rate, state.rate),
         )
         return new, jnp.array(True), jnp.array(False)
+
+    def _adaptive_step(
+        self, problem: AbstractProblem, state: AdiabaticState, t_limit: jax.Array, move_tol: float
+    ) -> AdiabaticState:
+        """One descent step of the adaptive continuation (see the class docstring)."""
+        curve, target = _family(problem)
+        u0 = state.y[0]
+        advance = state.descents == 0
+        u_next = jnp.where(u0 + state.h >= t_limit - 0.5 * self.du, t_limit, u0 + state.h)  # never stop within du/2 short
+        u = jnp.where(advance, u_next, state.trial[0])
+        descents = state.descents + 1
+        limit = jnp.where(u >= self.t1, FINAL_ITERATIONS * self.iterations, self.iterations)
+        sigma, moved = descend(curve, target, u, state.trial[1], self.cap, self.xtol)
+        travel = state.travel + moved  # how far the descents at u' carried Gamma
+        converged = moved <= self.xtol
+        relaxed = converged | (descents >= limit)
+        trial = jnp.stack([u, sigma])
+        loss, rate = _loss_and_rate(curve, target, u, sigma)
+        quiet = converged & (travel <= move_tol) & (loss <= state.loss * (1.0 + LOSS_SLACK)) & (rate > 0.0)
+        accept = relaxed & (quiet | (state.h <= self.du))  # a step of du (to t_limit: <= 3 du / 2) is the fixed grid's
+        reject = relaxed & ~accept
+        grown = jnp.where(travel <= 0.5 * move_tol, jnp.minimum(2.0 * state.h, self.du_max), state.h)
+        h = jnp.where(accept, grown, jnp.where(reject, jnp.maximum(0.25 * state.h, self.du), state.h))
+        return state._replace(
+            y=jnp.where(accept, trial, state.y),
+            t=jnp.where(accept, u, state.t),
+            k=state.k + accept,
+            trial=jnp.where(reject, state.y, trial),
+            descents=jnp.where(relaxed, 0, descents),
+            loss=jnp.where(accept, loss, state.loss),
+            rate=jnp.where(accept, rate, state.rate),
+            travel=jnp.where(relaxed, 0.0, travel),
+            h=h,
+        )
 
     def loss_and_grad_norm(self, problem: AbstractProblem, state: AdiabaticState) -> tuple[jax.Array, jax.Array]:
         """``(L, du/dt)`` at the last relaxed point: the loss 1/2 |Gamma - f|^2 and the slow

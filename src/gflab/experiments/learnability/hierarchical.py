@@ -4,7 +4,8 @@ almost every target, measured in the adiabatic limit.
 
 For N targets f uniform in [0, 1]^d, follow the nearest point of Gamma_u to f as u runs over
 the stages: :class:`gflab.dynamics.AdiabaticLimit` (the lambda -> infinity limit of gradient
-flow on Phi(u, v) = Gamma(u, sigma_0 + lambda v)) through :func:`gflab.simulate`. Verdicts:
+flow on Phi(u, v) = Gamma(u, sigma_0 + lambda v)) through :func:`gflab.simulate`, with adaptive
+steps in u (``move_tol``: du where the nearest point moves, longer where it rests). Verdicts:
 ``learned`` (the distance falls below the level-N resolution delta_N), ``trapped`` (u stalls:
 du/dt <= 0 away from the target, a spurious minimum), ``undecided`` (the path ends farther
 than delta_N: it was carried into a wrong child), ``diverged`` (non-finite). Each failure is
@@ -122,6 +123,7 @@ def follow_targets(
     *,
     t1: float | None = None,
     du: float = 1e-3,
+    move_tol: float | None = None,
     iterations: int = 32,
     slots: int = 256,
     bound: float = Stop().bound,
@@ -133,13 +135,14 @@ def follow_targets(
     :func:`simulate` with :class:`AdiabaticLimit`: learned below delta_N (loss below
     delta_N^2 / 2), trapped where u stalls, diverged beyond ``bound``. With
     ``stage_points`` the point at the end of every stage before t1 is recorded. du and t1
-    are arrays (one compiled program for all their values)."""
+    are arrays (one compiled program for all their values); with ``move_tol`` the steps in u
+    are adaptive, du the shortest (see :class:`AdiabaticLimit`)."""
     delta = resolution(model.levels, model.d)
     last = final_u(model.n_stages if t1 is None else t1, du)
     stage_ends = [n + STAGE_END for n in range(model.n_stages) if n + STAGE_END <= last] if stage_points else []
     traj = simulate(
         CurveFit(model=model, target=jnp.asarray(targets)),
-        AdiabaticLimit(du=jnp.asarray(du), t1=jnp.asarray(last), iterations=iterations),
+        AdiabaticLimit(du=jnp.asarray(du), t1=jnp.asarray(last), iterations=iterations, move_tol=move_tol),
         jnp.asarray([U_START, model.sigma0]),
         over=lambda p: p.target,
         save=Save(ts=stage_ends, observables={"output": output}),
@@ -178,7 +181,9 @@ class HierarchicalExperiment(Experiment):
         model = hierarchical(spec.d, spec.n_stages, m=spec.m, eps=spec.eps)
         delta = resolution(model.levels, spec.d)
         targets = draw_targets(spec, model)
-        followed = follow_targets(model, targets, du=spec.du, iterations=spec.iterations, slots=spec.slots, progress=progress)
+        followed = follow_targets(
+            model, targets, du=spec.du, move_tol=spec.move_tol, iterations=spec.iterations, slots=spec.slots, progress=progress
+        )
         distance, verdict, points = followed.distance, followed.verdict, followed.points
         # Blame goes to the targets not learned (a learned path stops once within delta_N).
         failed = np.where(verdict == Verdict.LEARNED, -1, first_failed_stage(model, targets, points))

@@ -193,7 +193,14 @@ class HierarchicalSpec(Spec):
     )
     radius: float = Field(0.3, gt=0, le=0.5, description="radius of the sphere of targets (targets = sphere)")
     in_gaps: bool = Field(False, description="keep only targets in the design's gaps (a search for the non-learned ones)")
-    du: float = Field(1e-3, gt=0, le=0.05, description="continuation step in u (the adiabatic limit's time step)")
+    du: float = Field(1e-3, gt=0, le=0.05, description="continuation step in u (the adiabatic limit's shortest step)")
+    move_tol: float | None = Field(
+        1e-4,
+        gt=0,
+        le=1e-2,
+        description="adaptive steps in u: a step longer than du where the nearest point moved by at most this "
+        "(null: the fixed grid of du)",
+    )
     iterations: int = Field(32, ge=1, le=256, description="descent steps on sigma per step in u")
     slots: int = Field(256, ge=1, le=100_000, description="paths held at once per device (bounds memory)")
     zoo: tuple[ModelName, ...] = Field(
