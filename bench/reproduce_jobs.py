@@ -1,14 +1,16 @@
 """Benchmark: ``gflab reproduce --quick`` with ``--jobs 2`` against ``--jobs 1`` (target: at
 least 1.6 times faster; and the whole quick reproduction under 5 minutes on 2 cores).
 
-Both run as fresh ``gflab`` processes into fresh folders (nothing cached), one after the other
-in this script. ``--claims`` restricts both to some claim ids (default: every claim).
+Both run as fresh ``gflab`` processes into fresh folders, each with its own empty JAX
+compilation cache (``GFLAB_JAX_CACHE``: nothing cached, as on a fresh machine; a shared cache
+would let the second run reuse the first one's programs), one after the other in this script. ``--claims`` restricts both to some claim ids (default: every claim).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -36,6 +38,7 @@ def reproduce(jobs: int, claims: list[str]) -> tuple[float, dict[str, int]]:
             capture_output=True,
             text=True,
             check=True,
+            env=os.environ | {"GFLAB_JAX_CACHE": os.path.join(out, "jax-cache")},
         )
         elapsed = time.perf_counter() - start
     rows = json.loads(proc.stdout)
