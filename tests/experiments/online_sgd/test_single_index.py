@@ -1,9 +1,10 @@
 """The exact overlap chain of spherical online SGD against the d-dimensional SGD, the batch-size
-theory, and the specs of ``batch-size`` and ``batch-reuse``."""
+theory, the specs of ``batch-size`` and ``batch-reuse`` and the collapse metric of ``batch-reuse``."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from scipy import stats
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments import get_experiment
+from gflab.experiments.online_sgd.batch_reuse import spread
 from gflab.experiments.online_sgd.claims import CLAIMS
 from gflab.hermite import activation
 from gflab.problems.committee import OnlineCommittee
@@ -145,7 +147,9 @@ def test_time_exponents_kink_at_the_cap() -> None:
         ("batch-size", {"ds": [1024, 2048, 4096], "mus": [1.9], "degree": 3}, "mus"),
         ("batch-reuse", {"degrees": [2, 3]}, "degrees"),
         ("batch-reuse", {"ds": [128, 128]}, "ds"),
-        ("batch-reuse", {"horizon": 1000.0, "seeds": 1024, "ds": [16384, 32768, 65536]}, "horizon"),
+        ("batch-reuse", {"ds": [128, 16384]}, "ds"),
+        ("batch-reuse", {"horizon": 1000.0, "seeds": 1024, "ds": [4096, 8192]}, "horizon"),
+        ("batch-reuse", {"batch_exponent": 1.5, "batch_factor": 2.0, "ds": [512, 1024]}, "batch_factor"),
     ],
 )
 def test_bad_input_is_refused(experiment: str, params: dict, field: str) -> None:
@@ -167,13 +171,38 @@ def test_batch_size_small_run_reads_its_claims() -> None:
             assert claim.evaluate(m)["verdict"] in ("pass", "fail")
 
 
+@pytest.mark.parametrize("law", [lambda d: 0.3 * d * math.log(d), lambda d: 7.0 * d * math.log(d)])
+def test_reuse_spread_vanishes_on_the_d_ln_d_law(law: Any) -> None:
+    ds = np.array([128.0, 512.0, 2048.0])
+    scaled = np.array([[law(d) * f for f in (0.5, 1.0, 2.0)] for d in ds]) / (ds * np.log(ds))[:, None]
+    assert spread(scaled, horizon=40.0) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_reuse_spread_of_the_one_pass_law_and_censoring() -> None:
+    """Medians tau = d^2 over d = 128 .. 512: spread ln(4 ln 128 / ln 512); a median beyond the
+    horizon enters at the horizon (a lower bound); none reached gives ln(horizon)."""
+    ds = np.array([128.0, 256.0, 512.0])
+    scaled = (ds**2 / (ds * np.log(ds)))[:, None] * np.ones((1, 5))
+    assert spread(scaled, horizon=1e6) == pytest.approx(math.log(4 * math.log(128) / math.log(512)))
+    censored = scaled.copy()
+    censored[-1, :3] = np.inf  # the median run at d = 512 did not recover
+    assert spread(censored, horizon=100.0) == pytest.approx(math.log(100.0 / scaled[0, 0]))
+    assert spread(np.full((3, 5), np.inf), horizon=40.0) == pytest.approx(math.log(40.0))
+
+
 @pytest.mark.slow
 def test_batch_reuse_small_run_reads_its_claims() -> None:
+    """Batches of n_b = d used twice: at d = 64, 128 every reuse run recovers, earlier than the
+    one-pass median at each d, and the claims read the metrics."""
     exp = get_experiment("batch-reuse")
-    result = exp.run(exp.validate({"degrees": [3], "ds": [64, 128], "seeds": 4, "horizon": 2.0}))
+    result = exp.run(exp.validate({"degrees": [3], "ds": [64, 128], "seeds": 8, "horizon": 20.0, "save_points": 6}))
     m = result.metrics
-    assert set(m["he3"]) == {"reuse", "one_pass"} and "overlaps" in result.figures
-    assert 0.0 <= m["max_one_pass_reached"] <= 1.0
+    assert m["batches"] == [64, 128] and "overlaps" in result.figures
+    reuse, one_pass = m["he3"]["reuse"], m["he3"]["one_pass"]
+    assert reuse["reached"] == [1.0, 1.0]
+    for fast, slow in zip(reuse["median"], one_pass["median"], strict=True):
+        assert fast < (slow if slow is not None else 20.0)
+    assert 0.0 <= m["one_pass_min_spread"] == one_pass["spread"]
     for claim in CLAIMS:
         if claim.experiment == "batch-reuse" and "he4" not in claim.id:  # he4 is not run here
             assert claim.evaluate(m)["verdict"] in ("pass", "fail")

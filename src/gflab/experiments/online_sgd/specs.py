@@ -211,31 +211,62 @@ class BatchSizeSpec(Spec):
         return self
 
 
+REUSE_COST_PER_SAMPLE = 1e-7  # seconds per sample evaluation of the batch-reuse chain (calibrated on its full size)
+MAX_REUSED_BATCH = 16384  # a reused batch is drawn whole (one piece per draw)
+
+
 class BatchReuseSpec(Spec):
-    """One-pass spherical SGD against SGD that uses each sample for two consecutive steps."""
+    """One-pass spherical SGD against SGD that uses each fresh batch for two consecutive steps.
+
+    Batch n_b = max(1, round(batch_factor d^batch_exponent)); the papers' n_b = d by default.
+    Rate convention: the step on the batch-mean gradient is gamma = eta n_b / d (a per-sample rate
+    eta / d), so that the second step on a reused batch sees each preactivation shifted by
+    gamma h |x|^2 / n_b ~ eta h, d-independent; at n_b = d, gamma = eta: the papers' finite step.
+    """
 
     degrees: list[int] = Field([3, 4], min_length=1, description="l of the he_l targets (student he_l too), each in 3 .. 6")
     ds: list[int] = Field([512, 1024, 2048], min_length=2, description="input dimensions d")
-    eta: float = Field(0.25, gt=0, le=10, description="step gamma = eta / d (the same for one-pass and reuse)")
+    batch_exponent: float = Field(1.0, ge=0, le=1.5, description="mu: batch n_b = round(batch_factor d^mu)")
+    batch_factor: float = Field(1.0, gt=0, le=16, description="c: batch n_b = round(c d^mu) (c d at mu = 1)")
+    eta: float = Field(
+        0.1, gt=0, le=10, description="rate: gamma = eta n_b / d on the batch-mean gradient (gamma = eta at n_b = d)"
+    )
     loss: Loss = Field("correlation", description="loss: square or correlation")
     overlap0: float = Field(1.0, gt=0, le=4, description="start overlap m0 = overlap0 / sqrt(d)")
     threshold: float = Field(0.2, gt=0, lt=1, description="weak recovery: |m| >= threshold (a d-independent overlap)")
-    horizon: float = Field(10.0, gt=0, le=1e3, description="run length in units of d ln d steps")
-    save_points: int = Field(31, ge=3, le=400, description="recorded times, evenly spaced in steps / (d ln d)")
-    seeds: int = Field(16, ge=4, le=1024, description="independent runs per (degree, d, reuse)")
+    horizon: float = Field(40.0, gt=0, le=1e3, description="run length in samples / (d ln d) (batches / ln d at n_b = d)")
+    save_points: int = Field(31, ge=3, le=400, description="recorded times: t = 0, then log-spaced up to the horizon")
+    seeds: int = Field(64, ge=4, le=1024, description="independent runs per (degree, d, reuse)")
     seed: int = Field(0, ge=0, description="random seed of the sample streams")
 
+    def batches(self) -> list[int]:
+        """n_b for each d."""
+        return [max(1, round(self.batch_factor * d**self.batch_exponent)) for d in self.ds]
+
+    def _chain_work(self) -> float:
+        """Sample evaluations of the one-pass ensemble (the reuse runs stop near 1 / horizon of it):
+        every run pays the ensemble's largest batch, for its longest run."""
+        largest = max(self.batches())
+        draws = max(self.horizon * d * math.log(d) / n for d, n in zip(self.ds, self.batches(), strict=True))
+        return len(self.degrees) * len(self.ds) * self.seeds * math.ceil(draws) * (largest + 8)
+
     def cost(self) -> Cost:
-        # one-pass runs go to the horizon, reuse runs (two steps per sample) stop at recovery:
-        # ~1 us per chain step and run (measured at the quick size on the loaded 2-core machine)
-        steps = len(self.degrees) * self.seeds * sum(3 * self.horizon * d * math.log(d) for d in self.ds)
+        # REUSE_COST_PER_SAMPLE per sample evaluation and ~5 s of compilation per ensemble (two per degree):
+        # ~45 s at the full size (measured: 42 s on the loaded 2-core machine)
         saved = 2 * len(self.degrees) * len(self.ds) * self.seeds * self.save_points * 8 * 3
-        return cost(saved / GIB, 1e-6 * steps, "horizon", "seeds", "ds")
+        pieces = 2 * len(self.degrees) * len(self.ds) * self.seeds * 8 * 2 * max(self.batches()) * 8 * 4
+        return cost(
+            (saved + pieces) / GIB,
+            REUSE_COST_PER_SAMPLE * self._chain_work() + 10.0 * len(self.degrees),
+            "horizon",
+            "seeds",
+            "ds",
+        )
 
     @field_validator("ds")
     @classmethod
     def _ds(cls, ds: list[int]) -> list[int]:
-        return _dimensions(ds, 16, 65536)
+        return _dimensions(ds, 16, 8192)
 
     @field_validator("degrees")
     @classmethod
@@ -248,7 +279,14 @@ class BatchReuseSpec(Spec):
     def _check(self) -> BatchReuseSpec:
         if self.overlap0 / math.sqrt(min(self.ds)) >= self.threshold:
             raise BadInput("overlap0", f"the start overlap0 / sqrt(min d) must lie below the threshold {self.threshold}")
-        steps = self.horizon * max(self.ds) * math.log(max(self.ds))
-        if steps * self.seeds * len(self.degrees) * len(self.ds) > 4e9:
-            raise BadInput("horizon", f"at most 4e9 chain steps in all (got {steps:.3g} per run): lower horizon, seeds or ds")
+        if max(self.batches()) > MAX_REUSED_BATCH:
+            raise BadInput(
+                "batch_factor",
+                f"batches up to {MAX_REUSED_BATCH} samples (a reused batch is drawn whole; got n_b = {max(self.batches())}): "
+                "lower batch_factor, batch_exponent or max(ds)",
+            )
+        if self._chain_work() > 2e11:
+            raise BadInput(
+                "horizon", f"at most 2e11 sample evaluations in all (got {self._chain_work():.3g}): lower horizon, seeds or ds"
+            )
         return self
