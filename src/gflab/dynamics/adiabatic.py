@@ -222,12 +222,14 @@ class AdiabaticLimit(AbstractDynamics):
     **Adaptive steps** (``move_tol`` set): u advances by h, from ``du`` up to ``du_max``
     (clipped to the next save time and to t1), sigma relaxing from the last relaxed point as
     on the grid. A step longer than du is accepted only where nothing happened over it: the
-    descents moved Gamma by at most ``move_tol`` in all, the loss did not grow (a stretch
-    with du/dt < 0 in between would raise it) and u still moves (du/dt > 0); h then doubles
-    where they moved it by at most ``move_tol`` / 2. Otherwise u' is tried again from y over
-    max(h / 4, du). A step of du is the fixed grid's and is taken whatever it finds: wherever
-    the nearest point moves, jumps or stalls, the path is the fixed grid's (not on its grid
-    points, but as fine); only the stretches where it rests are crossed in longer steps.
+    descents moved Gamma by at most ``move_tol`` in all, the loss at u' is not above the loss
+    at u and u still moves at u' (du/dt > 0); h then doubles where they moved it by at most
+    ``move_tol`` / 2. Otherwise u' is tried again from y over max(h / 4, du). A step of du is
+    the fixed grid's and is taken whatever it finds. Only the two ends of a long step are
+    compared: a stall that begins and ends inside it (du/dt < 0 on a stretch shorter than h,
+    the loss back below its start at u') is not seen, so a long step is as fine as the grid
+    only where the nearest point rests; ``du_max`` bounds what can be skipped, and the
+    benchmark checks the verdicts against the fixed grid.
 
     Stop rules and verdicts read ``(L, du/dt)`` (:meth:`loss_and_grad_norm`): learned where
     L < tol, trapped where u stalls (``Stop(gtol=STALLED)``), undecided at t1. A target that

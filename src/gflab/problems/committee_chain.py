@@ -21,9 +21,10 @@ batch through z and the label noises only, so with P = Xi^T C (r, K):
     R' = c R + (S P)_{K:}^T,
     Q' = c^2 Q + c ((S P)_{:K} + (S P)_{:K}^T) + P^T P + C^T X_perp X_perp^T C,
 
-and given C the columns of X_perp^T C are d - r iid N(0, C^T C) vectors of R^K: the last term
-is a Wishart_K(d - r, C^T C) draw, sampled as F A A^T F^T (F F^T = C^T C, A the Bartlett factor:
-lower triangular, A_ii^2 ~ chi2_{d-r-i}, A_ij ~ N(0, 1) below the diagonal). The chain is the
+and given C the d - r columns of C^T X_perp (in a basis of the complement) are iid
+N(0, C^T C) vectors of R^K: the last term is a Wishart_K(d - r, C^T C) draw, sampled as
+F A A^T F^T (F F^T = C^T C, A the Bartlett factor: lower triangular, A_ii^2 ~ chi2_{d-r-i}
+for i = 0 .. K-1, A_ij ~ N(0, 1) below the diagonal). The chain is the
 finite-d SGD itself, in law, at O(n_b r K) work per step instead of O(n_b d K); any factor S
 serves (an eigen-factor, so that a singular Omega is exact too: its null directions are then
 complement coordinates). The tests check it against the d-dimensional SGD by Kolmogorov-Smirnov.

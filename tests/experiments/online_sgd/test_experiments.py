@@ -52,11 +52,11 @@ def test_weight_decay_tells_the_step_from_the_pitfall() -> None:
 
 
 def test_costs_grow_with_the_work_and_the_chain_is_independent_of_d() -> None:
-    """The cost models: more seeds or time cost more; the network's cost grows like d^2 per unit
-    time, the chain's like d (its steps) only."""
+    """The cost models: more seeds or time cost more; the network's cost grows with d (like d^2
+    per unit time, less the fixed start-up), the chain's like d (its steps) only."""
     exp = get_experiment("overlap-ode")
     small, large = (exp.validate({"ds": [64, ds], "t1": 1.0}).cost() for ds in (1024, 4096))
-    assert small.minutes is not None and large.minutes is not None and large.minutes > 8 * small.minutes - 1
+    assert small.minutes is not None and large.minutes is not None and large.minutes > 3 * small.minutes
     chains = [exp.validate({"ds": [64, ds], "t1": 1.0, "simulation": "chain"}).cost().minutes for ds in (1024, 4096)]
     assert chains[0] is not None and chains[1] is not None and chains[1] < 5 * chains[0]
     for name in ("batch-size", "batch-reuse", "plateau", "weight-decay"):

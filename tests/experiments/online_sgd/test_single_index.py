@@ -13,7 +13,7 @@ from scipy import stats
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments import get_experiment
-from gflab.experiments.online_sgd.batch_reuse import spread
+from gflab.experiments.online_sgd.batch_reuse import spread, spread_low
 from gflab.experiments.online_sgd.claims import CLAIMS
 from gflab.hermite import activation
 from gflab.problems.committee import OnlineCommittee
@@ -175,19 +175,22 @@ def test_batch_size_small_run_reads_its_claims() -> None:
 def test_reuse_spread_vanishes_on_the_d_ln_d_law(law: Any) -> None:
     ds = np.array([128.0, 512.0, 2048.0])
     scaled = np.array([[law(d) * f for f in (0.5, 1.0, 2.0)] for d in ds]) / (ds * np.log(ds))[:, None]
-    assert spread(scaled, horizon=40.0) == pytest.approx(0.0, abs=1e-12)
+    assert spread(scaled) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_reuse_spread_of_the_one_pass_law_and_censoring() -> None:
-    """Medians tau = d^2 over d = 128 .. 512: spread ln(4 ln 128 / ln 512); a median beyond the
-    horizon enters at the horizon (a lower bound); none reached gives ln(horizon)."""
+    """Medians tau = d^2 over d = 128 .. 512: spread ln(4 ln 128 / ln 512). A median beyond the
+    horizon: no upper bound (the spread is infinite, a collapse claim fails), and the lower bound
+    enters it at the horizon; none reached: the lower bound is 0."""
     ds = np.array([128.0, 256.0, 512.0])
     scaled = (ds**2 / (ds * np.log(ds)))[:, None] * np.ones((1, 5))
-    assert spread(scaled, horizon=1e6) == pytest.approx(math.log(4 * math.log(128) / math.log(512)))
+    exact = math.log(4 * math.log(128) / math.log(512))
+    assert spread(scaled) == pytest.approx(exact) and spread_low(scaled, horizon=1e6) == pytest.approx(exact)
     censored = scaled.copy()
     censored[-1, :3] = np.inf  # the median run at d = 512 did not recover
-    assert spread(censored, horizon=100.0) == pytest.approx(math.log(100.0 / scaled[0, 0]))
-    assert spread(np.full((3, 5), np.inf), horizon=40.0) == pytest.approx(math.log(40.0))
+    assert spread(censored) == math.inf
+    assert spread_low(censored, horizon=100.0) == pytest.approx(math.log(100.0 / scaled[0, 0]))
+    assert spread_low(np.full((3, 5), np.inf), horizon=40.0) == 0.0
 
 
 @pytest.mark.slow

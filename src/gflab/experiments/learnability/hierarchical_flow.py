@@ -16,10 +16,9 @@ growing tooth's flank (the next level's segment) across that level's future flan
 speed ~(1 - g) |ramp slope| (g the tooth's growth; 1e-5 .. 1e-3 at u ~ 0.8 .. 0.95 of stage 0
 at d = 3), lagging ~1e-3 above the target's height while sigma crosses each flat at
 lambda^2 x lag x speed; each flat ends in a rounded corner where L is concave in v. With
-the exact Hessian in W the solver jittered on the spot at the first such corner (u frozen
-at 0.8255 from t = 0.6 to 40 at lambda = 100, |dL/dv| ~ 3e-5): that stall was the solver's,
-not the map's; with |H| and the descent test the flow crosses the flats (about 70 per stage)
-and the ridges at the last stage's tips, and goes on through every stage.
+the exact Hessian in W the solver stalls at the first such corner (I + h d H near-singular:
+a stall of the solver, not of the map); with |H| and the descent test the flow crosses the
+flats (about 70 per stage) and the ridges at the last stage's tips.
 
 Verdicts: ``learned`` (|Phi - f| below delta_N), ``trapped`` (|grad L| below ``gtol`` away
 from the target: the flow stalled; its stage is floor(u)), ``undecided`` (flow time ``t1``

@@ -18,10 +18,8 @@ from gflab.hermite import ACTIVATION_NAMES
 from gflab.theory.batch_size import predicted_steps
 from gflab.theory.overlaps import ERF_SCALES
 
-NAMES = (*ACTIVATION_NAMES, "erf-ss")
-NETWORK_RATE = (
-    5e7  # sample-dimensions x units per second of the d-dimensional SGD (measured)  # erf-ss: Saad & Solla's erf(z / sqrt 2)
-)
+NAMES = (*ACTIVATION_NAMES, "erf-ss")  # erf-ss: Saad & Solla's erf(z / sqrt 2)
+NETWORK_RATE = 5e7  # sample-dimensions x units per second of the d-dimensional SGD (measured)
 Method = Literal["closed", "quadrature"]
 
 
