@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from gflab._jax import jax_module
 from gflab.dynamics import SGD, GradientFlow
 from gflab.errors import BadInput
-from gflab.experiments.online_sgd.chain import OverlapChain
+from gflab.experiments.online_sgd.chain import BLOCK, LARGE_BATCH, LARGE_BLOCK, SMALL_BATCH, OverlapChain
+from gflab.experiments.online_sgd.specs import Simulation
 from gflab.problems.committee import OnlineCommittee, OverlapODE, embed_overlaps, ode_entries, sgd_entries
 from gflab.problems.committee_chain import CommitteeChain, chain_entries, initial_overlaps
 from gflab.results import VERDICT_NAMES
@@ -23,7 +24,6 @@ jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
-Simulation = Literal["network", "chain"]
 BOUND = 1e4  # overlaps beyond this: the run diverged (eta beyond the ODE's stability)
 
 
@@ -131,13 +131,10 @@ def run_sgd(
     return np.asarray(traj.observations["entries"]), np.asarray(traj.verdict_names)
 
 
-CHAIN_PIECE = 256  # the chain draws larger batches in pieces of this size
-
-
 def chain_block(batch: int, save_steps: np.ndarray) -> int:
     """Steps per chain transition: many for small batches (the engine's per-step work amortised),
     and a divisor of every save step, so that saves fall on the exact step."""
-    cap = 64 if batch <= 16 else 8 if batch <= CHAIN_PIECE else 1
+    cap = BLOCK if batch <= SMALL_BATCH else LARGE_BLOCK if batch <= LARGE_BATCH else 1
     return math.gcd(cap, *(int(k) for k in save_steps))
 
 
@@ -160,7 +157,7 @@ def run_chain_sgd(s: Setup, d: int, seeds: int, ts: np.ndarray, seed: int) -> tu
         weight_decay=s.weight_decay,
         student=s.student,
         teacher=s.teacher,
-        chunk=min(s.batch_size, CHAIN_PIECE),
+        chunk=min(s.batch_size, LARGE_BATCH),
         max_batch=s.batch_size,
         block=block,
     )

@@ -21,6 +21,7 @@ from gflab.theory.overlaps import ERF_SCALES
 NAMES = (*ACTIVATION_NAMES, "erf-ss")  # erf-ss: Saad & Solla's erf(z / sqrt 2)
 NETWORK_RATE = 5e7  # sample-dimensions x units per second of the d-dimensional SGD (measured)
 Method = Literal["closed", "quadrature"]
+Simulation = Literal["network", "chain"]  # the d-dimensional weights, or their exact overlap chain
 
 
 class OverlapODESpec(Spec):
@@ -45,7 +46,7 @@ class OverlapODESpec(Spec):
     seeds: int = Field(16, ge=3, le=4096, description="independent SGD runs per d (fresh batch streams, random frames)")
     rtol: float = Field(1e-8, gt=0, lt=1, description="relative tolerance of the ODE's adaptive solver (Tsit5)")
     atol: float = Field(1e-10, gt=0, description="absolute tolerance of the ODE's adaptive solver")
-    simulation: Literal["network", "chain"] = Field(
+    simulation: Simulation = Field(
         "network",
         description="finite-d SGD: network (the d-dimensional weights) or chain (its exact overlap chain, cost independent of d)",
     )
