@@ -14,11 +14,12 @@ Two views of the same learning problem (conventions, step eta/d and time t = ste
   overlaps (fresh batches, cost independent of d) is
   :class:`gflab.problems.committee_chain.CommitteeChain`.
 
-The Gaussian integrals come in closed form for erf activations (``integrals="closed"``) and by
-quadrature for any activation (``integrals="quadrature"``): a polar Gauss-Legendre rule on the
-2-D marginals, split at the rays where an activation's argument vanishes (to rounding for relu),
-and quasi-Monte-Carlo for the 4-D ones (about 1e-4; the tests measure both against Monte Carlo
-and the closed forms).
+The Gaussian integrals come in closed form (``integrals="closed"``) for erf activations (Saad &
+Solla's arcsine formulas) and for polynomial ones (he0 .. he12: a Gauss-Hermite rule exact for
+their degree), and by quadrature for any activation (``integrals="quadrature"``): a polar
+Gauss-Legendre rule on the 2-D marginals, split at the rays where an activation's argument
+vanishes (to rounding for relu), and quasi-Monte-Carlo for the 4-D ones (about 1e-4; the tests
+measure both against Monte Carlo and the closed forms).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 Method = Literal["closed", "quadrature"]
+CLOSED_FORM_MESSAGE = "closed forms exist for erf/erf-ss pairs and polynomial pairs (he0 .. he12) only"
 Loss = Literal["square", "correlation"]
 
 
@@ -60,9 +62,25 @@ def committee_activation(name: str, field: str = "sigma") -> Callable[[Any], Any
     return COMMITTEE_ACTIVATIONS[name]
 
 
-def has_closed_form(student: str, teacher: str) -> bool:
-    """True when the integrals of (student, teacher) have the closed form (both erf-type)."""
+def polynomial_degree(name: str) -> int | None:
+    """The degree p of a polynomial activation (gflab's normalised Hermite h_p, named ``hep``),
+    None for any other activation."""
+    return int(name.removeprefix("he")) if name.startswith("he") and name in COMMITTEE_ACTIVATIONS else None
+
+
+def is_erf_pair(student: str, teacher: str) -> bool:
+    """True when both activations are erf-type (Saad & Solla's arcsine closed forms)."""
     return student in theory.ERF_SCALES and teacher in theory.ERF_SCALES
+
+
+def is_polynomial_pair(student: str, teacher: str) -> bool:
+    """True when both activations are polynomials (integrals exact by Gauss-Hermite)."""
+    return polynomial_degree(student) is not None and polynomial_degree(teacher) is not None
+
+
+def has_closed_form(student: str, teacher: str) -> bool:
+    """True when the integrals of (student, teacher) are exact: both erf-type or both polynomial."""
+    return is_erf_pair(student, teacher) or is_polynomial_pair(student, teacher)
 
 
 def activation_derivative(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -135,34 +153,115 @@ def _expect2(C: jax.Array, idx: np.ndarray, integrand: Callable[[jax.Array, jax.
     return jnp.einsum("nAR,nA,R->n", values, theta_w, r_w)
 
 
-def _quadrature_integrals(C: jax.Array, K: int, student: str, teacher: str, log2_points: int) -> theory.Integrals:
-    """The four integral tensors by quadrature. I2, J2 and I3 by the polar rule on 2-D marginals
-    (I3 reduced to 2-D by regressing the bare z_j on (z_k, z_i): E[g'(z_k) z_j f(z_i)] =
-    beta_1 E[g'(z_k) z_k f(z_i)] + beta_2 E[g'(z_k) z_i f(z_i)], beta = C_j,(k,i) C_(k,i)^+), I4 by a
-    quasi-Monte-Carlo (scrambled Sobol, 2^log2_points points of the joint Gaussian; a tensor
-    Gauss-Hermite rule converges far slower here: erf saturates and relu kinks, 16^4 nodes leave
-    errors of 1e-2)."""
-    n = C.shape[0]
+Integrand = Callable[..., jax.Array]
+Expectation = Callable[[np.ndarray, Integrand], jax.Array]  # (idx (N, m), integrand) -> (N,)
+
+
+@cache
+def _hermite_rule(dims: int, points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Tensor Gauss-Hermite rule for E[p(xi)], xi ~ N(0, I_dims): nodes (dims, points^dims) and
+    weights (probabilists' weight, normalised by sqrt(2 pi) per dimension); exact for every
+    polynomial of degree <= 2 points - 1 in each variable."""
+    x, w = np.polynomial.hermite_e.hermegauss(points)
+    grid = np.meshgrid(*([x] * dims), indexing="ij")
+    weights = np.prod(np.meshgrid(*([w / math.sqrt(2.0 * math.pi)] * dims), indexing="ij"), axis=0)
+    return np.stack([axis.ravel() for axis in grid]), weights.ravel()
+
+
+def _expect_polynomial(C: jax.Array, idx: np.ndarray, integrand: Integrand, points: int) -> jax.Array:
+    """E[integrand(z_a, z_b, ..)] for every row of ``idx`` (N, m), z ~ N(0, C[idx, idx]), exact
+    (to rounding) when the integrand is a polynomial of degree <= 2 points - 1.
+
+    With z = S xi (S S^T the marginal covariance, any factor: an eigenvector one, so singular
+    marginals such as (z_k, z_k) are fine) the integrand is a polynomial in xi ~ N(0, I_m) of the
+    same total degree, which the tensor Gauss-Hermite rule :func:`_hermite_rule` integrates
+    exactly. Built here because numpy and scipy supply only the 1-D rule (``hermegauss``) and no
+    package in gflab's environment integrates polynomials against a general, possibly singular
+    Gaussian covariance, batched over marginals and traceable by JAX."""
+    nodes, weights = (jnp.asarray(a) for a in _hermite_rule(idx.shape[1], points))
+    cov = C[idx[:, :, None], idx[:, None, :]]
+    e, v = jnp.linalg.eigh(cov)
+    root = v * jnp.sqrt(jnp.clip(e, 0.0))[:, None, :]  # (N, m, m)
+    z = jnp.einsum("nmq,qP->nmP", root, nodes)
+    return integrand(*(z[:, a] for a in range(idx.shape[1]))) @ weights
+
+
+def _committee_functions(student: str, teacher: str) -> tuple[Callable[[jax.Array, np.ndarray], jax.Array], Callable[[Any], Any]]:
+    """(f, g'): f(z, who) applies g where ``who`` (one flag per leading row of z) marks a student
+    index and g* elsewhere; g' is the student's derivative."""
     g, gs = committee_activation(student), committee_activation(teacher)
-    dg = activation_derivative(g)
-    is_student = np.arange(n) < K
 
     def f(z: jax.Array, who: np.ndarray) -> jax.Array:
         mask = jnp.asarray(who).reshape((-1,) + (1,) * (z.ndim - 1))
         return jnp.where(mask, g(z), gs(z))
 
+    return f, activation_derivative(g)
+
+
+def _i2(C: jax.Array, K: int, student: str, teacher: str, expect: Expectation) -> jax.Array:
+    """I2[i, j] = E[f_i(z_i) f_j(z_j)] by a 2-D rule ``expect``."""
+    n = C.shape[0]
+    f, _ = _committee_functions(student, teacher)
     pairs = np.array([(i, j) for i in range(n) for j in range(n)])
-    i2 = _expect2(C, pairs, lambda za, zb: f(za, is_student[pairs[:, 0]]) * f(zb, is_student[pairs[:, 1]]))
+    who = pairs < K
+    return expect(pairs, lambda za, zb: f(za, who[:, 0]) * f(zb, who[:, 1])).reshape(n, n)
+
+
+def _two_point_integrals(
+    C: jax.Array, K: int, student: str, teacher: str, expect: Expectation
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """(I2, I3, J2) by a 2-D rule ``expect`` on the marginals. I3 is reduced to 2-D by regressing
+    the bare z_j on (z_k, z_i) (exact for Gaussians): E[g'(z_k) z_j f(z_i)] =
+    beta_1 E[g'(z_k) z_k f(z_i)] + beta_2 E[g'(z_k) z_i f(z_i)], beta = C_j,(k,i) C_(k,i)^+."""
+    n = C.shape[0]
+    f, dg = _committee_functions(student, teacher)
     ki = np.array([(k, i) for k in range(K) for i in range(n)])
-    who = is_student[ki[:, 1]]
-    on_k = _expect2(C, ki, lambda zk, zi: dg(zk) * zk * f(zi, who))  # E[g'(z_k) z_k f(z_i)]
-    on_i = _expect2(C, ki, lambda zk, zi: dg(zk) * zi * f(zi, who))  # E[g'(z_k) z_i f(z_i)]
-    beta = jnp.einsum(
-        "mjq,mqp->mjp",
-        C[ki][:, :, :].transpose(0, 2, 1)[:, :, :],
-        jnp.linalg.pinv(C[ki[:, :, None], ki[:, None, :]], hermitian=True),
-    )
+    who = ki[:, 1] < K
+    on_k = expect(ki, lambda zk, zi: dg(zk) * zk * f(zi, who))  # E[g'(z_k) z_k f(z_i)]
+    on_i = expect(ki, lambda zk, zi: dg(zk) * zi * f(zi, who))  # E[g'(z_k) z_i f(z_i)]
+    beta = jnp.einsum("mqj,mqp->mjp", C[ki], jnp.linalg.pinv(C[ki[:, :, None], ki[:, None, :]], hermitian=True))
     i3 = (beta[..., 0] * on_k[:, None] + beta[..., 1] * on_i[:, None]).reshape(K, n, n).transpose(0, 2, 1)
+    kl = np.array([(k, l) for k in range(K) for l in range(K)])  # noqa: E741
+    j2 = expect(kl, lambda za, zb: dg(za) * dg(zb)).reshape(K, K)
+    return _i2(C, K, student, teacher, expect), i3, j2
+
+
+def _polynomial_points(student: str, teacher: str) -> tuple[int, int]:
+    """Gauss-Hermite points per dimension that make the 2-D and 4-D rules exact for degrees
+    p = deg g, q = max(deg g, deg g*): the 2-D integrands have degree <= 2q (I2; p + q for I3's
+    g' z f, 2p - 2 for J2), I4's g' g' f f degree 2(p - 1) + 2q; n points are exact to 2n - 1."""
+    p = polynomial_degree(student) or 0
+    q = max(p, polynomial_degree(teacher) or 0)
+    return q + 1, max(1, p + q)
+
+
+def _polynomial_integrals(C: jax.Array, K: int, student: str, teacher: str) -> theory.Integrals:
+    """The four integral tensors for polynomial g, g*, exact to rounding (Gauss-Hermite,
+    :func:`_expect_polynomial`): I2, I3, J2 on the 2-D marginals, I4 on the 4-D marginals
+    (z_k, z_l, z_i, z_j), (p + q)^4 nodes each."""
+    n = C.shape[0]
+    points2, points4 = _polynomial_points(student, teacher)
+    i2, i3, j2 = _two_point_integrals(C, K, student, teacher, lambda idx, h: _expect_polynomial(C, idx, h, points2))
+    f, dg = _committee_functions(student, teacher)
+    klij = np.array(list(np.ndindex(K, K, n, n)))
+    who = klij < K
+
+    def integrand(zk: jax.Array, zl: jax.Array, zi: jax.Array, zj: jax.Array) -> jax.Array:
+        return dg(zk) * dg(zl) * f(zi, who[:, 2]) * f(zj, who[:, 3])
+
+    i4 = _expect_polynomial(C, klij, integrand, points4).reshape(K, K, n, n)
+    return theory.Integrals(I2=i2, I3=i3, I4=i4, J2=j2)
+
+
+def _quadrature_integrals(C: jax.Array, K: int, student: str, teacher: str, log2_points: int) -> theory.Integrals:
+    """The four integral tensors by quadrature: I2, I3, J2 by the polar rule :func:`_expect2`
+    (:func:`_two_point_integrals`), I4 by a quasi-Monte-Carlo (scrambled Sobol, 2^log2_points
+    points of the joint Gaussian; a tensor Gauss-Hermite rule converges far slower here: erf
+    saturates and relu kinks, 16^4 nodes leave errors of 1e-2)."""
+    n = C.shape[0]
+    i2, i3, j2 = _two_point_integrals(C, K, student, teacher, lambda idx, h: _expect2(C, idx, h))
+    g, gs = committee_activation(student), committee_activation(teacher)
+    dg = activation_derivative(g)
     # Cholesky (jittered for singular Omega): smooth in C, so the rule is too between the rare
     # steps where a node crosses a kink (an eigenvector frame would flip and reorder)
     root = jnp.linalg.cholesky(C + 1e-12 * jnp.eye(n))
@@ -170,20 +269,21 @@ def _quadrature_integrals(C: jax.Array, K: int, student: str, teacher: str, log2
     fz = jnp.concatenate([g(z[:, :K]), gs(z[:, K:])], axis=1)
     dz = dg(z[:, :K])
     i4 = jnp.einsum("sk,sl,si,sj->klij", dz, dz, fz, fz) / z.shape[0]
-    kl = np.array([(k, l) for k in range(K) for l in range(K)])  # noqa: E741
-    j2 = _expect2(C, kl, lambda za, zb: dg(za) * dg(zb))
-    return theory.Integrals(I2=i2.reshape(n, n), I3=i3, I4=i4, J2=j2.reshape(K, K))
+    return theory.Integrals(I2=i2, I3=i3, I4=i4, J2=j2)
 
 
 def integrals(
     C: jax.Array, K: int, student: str, teacher: str, method: Method = "closed", log2_points: int = 16
 ) -> theory.Integrals:
-    """The Gaussian integrals of the overlap equations at the covariance C of (lambda, nu)."""
-    if method == "closed":
-        if not has_closed_form(student, teacher):
-            raise BadInput("integrals", f"closed forms exist for erf and erf-ss only (got {student}, {teacher}); use quadrature")
+    """The Gaussian integrals of the overlap equations at the covariance C of (lambda, nu):
+    ``closed`` is exact (erf-type or polynomial pairs only), ``quadrature`` takes any pair."""
+    if method == "quadrature":
+        return _quadrature_integrals(C, K, student, teacher, log2_points)
+    if not has_closed_form(student, teacher):
+        raise BadInput("integrals", f"{CLOSED_FORM_MESSAGE} (got {student}, {teacher}); use quadrature")
+    if is_erf_pair(student, teacher):
         return _closed_integrals(C, K, student, teacher)
-    return _quadrature_integrals(C, K, student, teacher, log2_points)
+    return _polynomial_integrals(C, K, student, teacher)
 
 
 def _relu_i2(C: jax.Array) -> jax.Array:
@@ -198,23 +298,19 @@ def _relu_i2(C: jax.Array) -> jax.Array:
 def population_error(
     Q: jax.Array, R: jax.Array, a: jax.Array, T: jax.Array, b: jax.Array, student: str, teacher: str
 ) -> jax.Array:
-    """eps_g from the overlaps: closed form for erf-type and relu pairs, 2-D quadrature otherwise."""
+    """eps_g from the overlaps: closed form for erf-type and relu pairs, exact Gauss-Hermite for
+    polynomial pairs, 2-D quadrature otherwise."""
     C = theory.covariance(Q, R, T, jnp)
     K = Q.shape[0]
-    if has_closed_form(student, teacher):
+    if is_erf_pair(student, teacher):
         i2 = _closed_integrals(C, K, student, teacher).I2
     elif student == teacher == "relu":
         i2 = _relu_i2(C)
+    elif is_polynomial_pair(student, teacher):
+        points = _polynomial_points(student, teacher)[0]
+        i2 = _i2(C, K, student, teacher, lambda idx, h: _expect_polynomial(C, idx, h, points))
     else:
-        g, gs = committee_activation(student), committee_activation(teacher)
-        n = C.shape[0]
-        pairs = np.array([(i, j) for i in range(n) for j in range(n)])
-        who = np.arange(n)[pairs] < K
-
-        def f(z: jax.Array, w: np.ndarray) -> jax.Array:
-            return jnp.where(jnp.asarray(w)[:, None, None], g(z), gs(z))
-
-        i2 = _expect2(C, pairs, lambda za, zb: f(za, who[:, 0]) * f(zb, who[:, 1])).reshape(n, n)
+        i2 = _i2(C, K, student, teacher, lambda idx, h: _expect2(C, idx, h))
     c = jnp.concatenate([a, -b])
     return 0.5 * c @ i2 @ c
 
@@ -360,8 +456,11 @@ __all__ = [
     "embed_overlaps",
     "has_closed_form",
     "integrals",
+    "is_erf_pair",
+    "is_polynomial_pair",
     "ode_entries",
     "overlap_entries",
+    "polynomial_degree",
     "population_error",
     "sgd_entries",
 ]

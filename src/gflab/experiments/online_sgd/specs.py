@@ -19,6 +19,9 @@ from gflab.theory.batch_size import predicted_steps
 from gflab.theory.overlaps import ERF_SCALES
 
 NAMES = (*ACTIVATION_NAMES, "erf-ss")  # erf-ss: Saad & Solla's erf(z / sqrt 2)
+# pairs with exact integrals: both erf-type (arcsine formulas) or both polynomial (Gauss-Hermite)
+CLOSED_FORMS = (tuple(ERF_SCALES), tuple(name for name in ACTIVATION_NAMES if name.startswith("he")))
+POLYNOMIAL_NODES_MAX = 4e7  # ~1 s and ~2 GiB per ODE evaluation on the 2-core machine (measured)
 NETWORK_RATE = 5e7  # sample-dimensions x units per second of the d-dimensional SGD (measured)
 Method = Literal["closed", "quadrature"]
 Simulation = Literal["network", "chain"]  # the d-dimensional weights, or their exact overlap chain
@@ -29,7 +32,9 @@ class OverlapODESpec(Spec):
 
     sigma: str = Field("erf", description=f"student activation g ({', '.join(NAMES)})")
     sigma_star: str = Field("erf", description="teacher activation g* (same names)")
-    integrals: Method = Field("closed", description="Gaussian integrals: closed (erf and erf-ss only) or quadrature (any)")
+    integrals: Method = Field(
+        "closed", description="Gaussian integrals: closed (erf/erf-ss pairs, or polynomial he0 .. he12 pairs) or quadrature (any)"
+    )
     K: int = Field(2, ge=1, le=8, description="student hidden units")
     M: int = Field(2, ge=1, le=8, description="teacher hidden units (the index vectors of the teacher)")
     ds: list[int] = Field([250, 1000, 4000], min_length=2, description="input dimensions d of the simulations")
@@ -80,10 +85,24 @@ class OverlapODESpec(Spec):
 
     @model_validator(mode="after")
     def _check(self) -> OverlapODESpec:
-        if self.integrals == "closed" and not (self.sigma in ERF_SCALES and self.sigma_star in ERF_SCALES):
+        if self.integrals == "closed" and not any({self.sigma, self.sigma_star} <= set(kind) for kind in CLOSED_FORMS):
             raise BadInput(
-                "integrals", f"closed forms exist for erf and erf-ss only (got {self.sigma}, {self.sigma_star}); use quadrature"
+                "integrals",
+                f"closed forms exist for erf/erf-ss pairs and polynomial pairs (he0 .. he12) only "
+                f"(got {self.sigma}, {self.sigma_star}); use quadrature",
             )
+        if self.integrals == "closed" and self.sigma in CLOSED_FORMS[1]:
+            # the exact I4 (gflab.problems.committee) uses (p + q)^4 Gauss-Hermite nodes on each
+            # of K^2 (K + M)^2 marginals, p = deg g, q = max(deg g, deg g*)
+            p = int(self.sigma.removeprefix("he"))
+            q = max(p, int(self.sigma_star.removeprefix("he")))
+            nodes = self.K**2 * (self.K + self.M) ** 2 * max(1, p + q) ** 4
+            if nodes > POLYNOMIAL_NODES_MAX:
+                raise BadInput(
+                    "integrals",
+                    f"the exact polynomial I4 needs K^2 (K+M)^2 (p+q)^4 = {nodes:.2g} nodes per evaluation, "
+                    f"at most {POLYNOMIAL_NODES_MAX:.0e}: lower K, M or the degrees, or use quadrature",
+                )
         if self.K + self.M > 12:
             raise BadInput("K", f"K + M must be at most 12 (got {self.K + self.M})")
         if self.simulation == "chain" and min(self.ds) <= 2 * self.K + self.M:
