@@ -42,7 +42,8 @@ import equinox as eqx
 
 from gflab._jax import jax_module
 from gflab.problems.base import AbstractProblem
-from gflab.problems.committee import activation_derivative, committee_activation, overlap_entries, population_error
+from gflab.problems.committee import overlap_entries
+from gflab.problems.committee_integrals import activation_derivative, committee_activation, population_error
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402

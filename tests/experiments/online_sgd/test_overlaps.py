@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import erf
 
-from gflab.problems.committee import integrals
+from gflab.problems.committee_integrals import integrals
 from gflab.theory import overlaps as theory
 
 K = 2

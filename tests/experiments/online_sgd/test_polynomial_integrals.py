@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from gflab.errors import BadInput
 from gflab.experiments import get_experiment
 from gflab.hermite import hermite_table
-from gflab.problems.committee import integrals
+from gflab.problems.committee_integrals import integrals
 
 K = 2
 jit_integrals = jax.jit(integrals, static_argnums=(1, 2, 3, 4, 5))
