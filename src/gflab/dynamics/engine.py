@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import equinox as eqx
 import numpy as np
 
-from gflab._jax import jax_module
+from gflab._jax import LONG_RUNNING, jax_module
 from gflab.dynamics.base import AbstractDynamics
 from gflab.problems.base import AbstractProblem
 from gflab.results import StopReason
@@ -133,12 +133,9 @@ def _advance_local(
         i, c = loop
         t = c.state.t
         j = c.j
-        # (a) record every pending save time already reached: a fixed-step dynamics (GD, SGD,
-        # Euler-Maruyama) may pass several in one step; each gets the first state within slack
+        # (a) the pending save times already reached (recorded after (b)): a fixed-step dynamics
+        # (GD, SGD, Euler-Maruyama) may pass several in one step; each gets the first state within slack
         due = c.active[:, None] & (c.ts[:, :n_save] <= (t + slack)[:, None]) & (jnp.arange(n_save)[None] >= j[:, None])
-        buf, saved_t = c.buf, c.saved_t
-        if n_save:
-            buf, saved_t = jax.lax.cond(jnp.any(due), lambda: record(c, buf, saved_t, due), lambda: (buf, saved_t))
         j = j + jnp.sum(due, axis=1)
         # (b) stop events at the current state
         loss, gnorm = per_slot(lambda p, d, s: d.loss_and_grad_norm(p, s), c.batched, c.state)
@@ -162,13 +159,13 @@ def _advance_local(
             reason,
         )
         stopping = c.active & (reason != StopReason.RUNNING) & ((j >= n_save) | (reason != StopReason.REACHED_T1))
+        buf, saved_t = c.buf, c.saved_t
         if n_save:
-            # The saves after a stop hold the state at the stop, with the stop's time.
-            buf, saved_t = jax.lax.cond(
-                jnp.any(stopping),
-                lambda: record(c, buf, saved_t, stopping[:, None] & (jnp.arange(n_save)[None] >= j[:, None])),
-                lambda: (buf, saved_t),
-            )
+            # One record of the current state for both: the saves due now (a) and, after a
+            # stop, every later save, which holds the state at the stop with the stop's time
+            # (one copy of the observables in the compiled program, not two).
+            mask = due | (stopping[:, None] & (jnp.arange(n_save)[None] >= j[:, None]))
+            buf, saved_t = jax.lax.cond(jnp.any(mask), lambda: record(c, buf, saved_t, mask), lambda: (buf, saved_t))
         active = c.active & ~stopping
         # (c) one attempted step for every still active slot
         t_limit = jnp.minimum(c.ts[slot_rows, j], t1)
@@ -190,7 +187,7 @@ def _advance_local(
     return c
 
 
-@eqx.filter_jit
+@eqx.filter_jit(compiler_options=LONG_RUNNING)  # type: ignore[call-overload]  # passed on to jax.jit; not in equinox's stubs
 def _advance(
     shared: Model,
     stop: Stop,
@@ -208,7 +205,9 @@ def _advance(
     One program (one compile) for all devices; each device runs its own while loop, so a
     device whose slots are all finished stops early. With one device there is no
     ``shard_map`` (dynamics that cannot be sharded run this way). Slot arrays are split on their first
-    axis; the shared leaves of the problem and the dynamics are replicated.
+    axis; the shared leaves of the problem and the dynamics are replicated. Compiled with
+    :data:`gflab._jax.LONG_RUNNING` (XLA's optimisation level 3; gflab's default is 1, for the
+    many short-lived programs): the rounds are where an ensemble spends its time.
     """
     if mesh.devices.size == 1:
         return _advance_local(shared, stop, carry, fresh, new_batched, new_ts, new_y0, round_steps, observe)

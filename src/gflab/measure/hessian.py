@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import equinox as eqx
 import numpy as np
 
 from gflab._jax import jax_module
@@ -55,12 +56,21 @@ def restrict(loss: Loss, params: Any, block: str | None) -> tuple[Loss, Any]:
     return (lambda b: loss({**params, block: b})), params[block]
 
 
-def _flat_hessian_operator(loss: Loss, params: Any, block: str | None) -> tuple[FlatOperator, jax.Array]:
-    """The Hessian (of ``block``) as a matvec on flat vectors, and the flat parameters."""
+def _hessian_product(loss: Loss, params: Any, block: str | None, v: jax.Array) -> jax.Array:
+    """H v on flat vectors (the Hessian of ``block``, the others held fixed)."""
     loss, params = restrict(loss, params, block)
-    flat, unravel = ravel_pytree(params)
-    product = hessian_vector_product(loss, params)
-    return (lambda v: ravel_pytree(product(unravel(v)))[0]), flat
+    _, unravel = ravel_pytree(params)
+    return ravel_pytree(hessian_vector_product(loss, params)(unravel(v)))[0]
+
+
+def _flat_hessian_operator(loss: Loss, params: Any, block: str | None) -> tuple[FlatOperator, jax.Array]:
+    """The Hessian (of ``block``) as a matvec on flat vectors, and the flat parameters.
+
+    The matvec is a pytree (``eqx.Partial``) whose arrays (the parameters, and those of a loss
+    given as an equinox module's method) are inputs of the compiled Krylov programs, not
+    constants: a second call at other parameters of the same shapes reuses them."""
+    flat = ravel_pytree(restrict(loss, params, block)[1])[0]
+    return eqx.Partial(_hessian_product, loss, params, block), flat
 
 
 def dense_hessian(loss: Loss, params: Any, block: str | None = None) -> np.ndarray:
@@ -89,11 +99,17 @@ class TopEigenvalues:
     matvecs: int
 
 
-def _top(matvec: FlatOperator, like: jax.Array, k: int, num_matvecs: int, seed: int) -> TopEigenvalues:
-    values, vectors, _ = _lanczos(matvec, like, num_matvecs, jax.random.key(seed))
+@eqx.filter_jit
+def _top_arrays(matvec: FlatOperator, like: jax.Array, k: int, num_matvecs: int, key: jax.Array) -> tuple[jax.Array, ...]:
+    values, vectors, _ = _lanczos(matvec, like, num_matvecs, key)
     order = jnp.argsort(values)[::-1][:k]
     top, top_vectors = values[order], vectors[order]
     residuals = jnp.stack([jnp.linalg.norm(matvec(u) - theta * u) for theta, u in zip(top, top_vectors, strict=True)])
+    return top, residuals, values
+
+
+def _top(matvec: FlatOperator, like: jax.Array, k: int, num_matvecs: int, seed: int) -> TopEigenvalues:
+    top, residuals, values = _top_arrays(matvec, like, k, num_matvecs, jax.random.key(seed))
     return TopEigenvalues(values=np.asarray(top), errors=np.asarray(residuals), matvecs=int(values.shape[0]) + k)
 
 
@@ -120,14 +136,19 @@ def sharpness(loss: Loss, params: Any, **kwargs: Any) -> tuple[float, float]:
 
 def hessian_trace(loss: Loss, params: Any, *, probes: int = 100, seed: int = 0, block: str | None = None) -> tuple[float, float]:
     """(tr H, its standard error) by Hutchinson's estimator with Rademacher probes (matfree)."""
+    matvec, flat = _flat_hessian_operator(loss, params, block)
+    mean, sem = _hutchinson(matvec, flat, probes, jax.random.key(seed))
+    return float(mean), float(sem)
+
+
+@eqx.filter_jit
+def _hutchinson(matvec: FlatOperator, flat: jax.Array, probes: int, key: jax.Array) -> tuple[jax.Array, jax.Array]:
     from matfree import stochtrace
 
-    matvec, flat = _flat_hessian_operator(loss, params, block)
     estimate = stochtrace.estimator_monte_carlo_mean_and_sem(
         stochtrace.monte_carlo_trace(), stochtrace.sampler_signs(flat, num=probes)
     )
-    mean, sem = jax.jit(estimate, static_argnums=0)(matvec, jax.random.key(seed))
-    return float(mean), float(sem)
+    return estimate(matvec, key)
 
 
 @dataclass(frozen=True)
@@ -154,13 +175,19 @@ def spectral_density(
 ) -> SpectralDensity:
     """The Hessian's spectral density by stochastic Lanczos quadrature."""
     matvec, flat = _flat_hessian_operator(loss, params, block)
+    nodes, weights = _quadrature(matvec, flat, num_matvecs, jax.random.split(jax.random.key(seed), probes))
+    return SpectralDensity(nodes=np.asarray(nodes), weights=np.asarray(weights), dimension=int(flat.size))
+
+
+@eqx.filter_jit
+def _quadrature(matvec: FlatOperator, flat: jax.Array, num_matvecs: int, keys: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Per probe key: the Ritz values and their weights (u_k . v)^2."""
 
     def one_probe(key: jax.Array) -> tuple[jax.Array, jax.Array]:
         values, vectors, v0 = _lanczos(matvec, flat, num_matvecs, key)
         return values, (vectors @ v0) ** 2
 
-    nodes, weights = jax.lax.map(one_probe, jax.random.split(jax.random.key(seed), probes))
-    return SpectralDensity(nodes=np.asarray(nodes), weights=np.asarray(weights), dimension=int(flat.size))
+    return jax.lax.map(one_probe, keys)
 
 
 def non_uniformity(
@@ -177,6 +204,15 @@ def non_uniformity(
     Sigma is positive semi-definite (the covariance of the random matrix H_I, I uniform), so
     s = sqrt(lambda_max); the Ritz residual err bounds |s^2 - s_true^2|, hence
     |s - s_true| <= err / (s + s_true) <= err / s."""
+    flat = ravel_pytree(params)[0]
+    top = _top(eqx.Partial(_sigma_product, sample_loss, params, samples), flat, 1, num_matvecs, seed)
+    s2 = max(float(top.values[0]), 0.0)
+    s = float(np.sqrt(s2))
+    return s, float(top.errors[0]) / s if s > 0 else float(np.sqrt(top.errors[0]))
+
+
+def _sigma_product(sample_loss: Callable[[Any, Any], jax.Array], params: Any, samples: Any, v: jax.Array) -> jax.Array:
+    """Sigma v = (1/n) sum_i H_i (H_i v) - H (H v) on flat vectors, by vmapped per-sample products."""
     flat, unravel = ravel_pytree(params)
 
     def sample_product(sample: Any, u: jax.Array) -> jax.Array:
@@ -184,13 +220,7 @@ def non_uniformity(
         grad = jax.grad(lambda p: sample_loss(unravel(p), sample))
         return jax.jvp(grad, (flat,), (u,))[1]
 
-    def sigma_matvec(v: jax.Array) -> jax.Array:
-        hv = jax.vmap(sample_product, in_axes=(0, None))(samples, v)  # (n, P): H_i v
-        second = jnp.mean(jax.vmap(sample_product)(samples, hv), axis=0)  # (1/n) sum H_i H_i v
-        h_v = jnp.mean(hv, axis=0)
-        return second - jnp.mean(jax.vmap(sample_product, in_axes=(0, None))(samples, h_v), axis=0)
-
-    top = _top(jax.jit(sigma_matvec), flat, 1, num_matvecs, seed)
-    s2 = max(float(top.values[0]), 0.0)
-    s = float(np.sqrt(s2))
-    return s, float(top.errors[0]) / s if s > 0 else float(np.sqrt(top.errors[0]))
+    hv = jax.vmap(sample_product, in_axes=(0, None))(samples, v)  # (n, P): H_i v
+    second = jnp.mean(jax.vmap(sample_product)(samples, hv), axis=0)  # (1/n) sum H_i H_i v
+    h_v = jnp.mean(hv, axis=0)
+    return second - jnp.mean(jax.vmap(sample_product, in_axes=(0, None))(samples, h_v), axis=0)

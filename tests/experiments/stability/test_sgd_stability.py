@@ -66,3 +66,19 @@ def test_measured_boundary_small() -> None:
     result = e.run(e.validate({"n_samples": 4, "batch_sizes": [1, 2], "paths": 20_000, "grid": 12}))
     for scheme, error in result.metrics["max_relative_error"].items():
         assert error < 0.03, scheme
+
+
+def test_cost_counts_path_steps_and_refuses_a_day_of_them() -> None:
+    from gflab.errors import BadInput
+    from gflab.experiments import validate
+
+    def minutes(**params: object) -> float:
+        estimate = validate("sgd-stability", params).cost()
+        assert estimate is not None and estimate.minutes is not None
+        return estimate.minutes
+
+    # reshuffling with n_samples = 8 takes 8/B steps per epoch (14 over B = 1, 2, 4) against 2 per iid run
+    one_scheme = {"paths": 20_000, "grid": 16}
+    assert minutes(schemes=["reshuffling"], **one_scheme) > minutes(schemes=["with-replacement"], **one_scheme)
+    with pytest.raises(BadInput, match="paths"):
+        validate("sgd-stability", {"paths": 10_000_000, "grid": 1000})

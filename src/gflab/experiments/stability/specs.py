@@ -91,6 +91,19 @@ class SGDStabilitySpec(Spec):
     grid: int = Field(16, ge=4, le=1000, description="step sizes per grid (a coarse grid, then one refinement)")
     seed: int = Field(0, ge=0, description="random seed of the curvatures and the batch streams")
 
+    def cost(self) -> Cost:
+        # two grids of `grid` step sizes, `paths` runs each, per scheme and batch size. Rate:
+        # reshuffling at the quick size took 22.4 s of CPU for 8.96e6 path-steps (2.5 us each;
+        # compilation apart, one core, bench/compile_time.py); the iid schemes 0.9-1.7 us. The
+        # slowest rate: an upper bound within a factor ~3. Memory: the runs' keys and finals.
+        steps = sum(
+            self.epochs * (self.n_samples // b) if scheme == "reshuffling" else self.steps
+            for scheme in self.schemes
+            for b in self.batch_sizes
+        )
+        seconds = 2.5e-6 * 2 * self.grid * self.paths * steps
+        return cost(4 * self.grid * self.paths * 8 / GIB, seconds, "paths", "grid", "steps", "epochs")
+
     @model_validator(mode="after")
     def _check(self) -> SGDStabilitySpec:
         for b in self.batch_sizes:
