@@ -15,9 +15,12 @@ from hypothesis import strategies as st
 from gflab import GradientFlow, Save, Stop, simulate
 from gflab.dynamics import AdiabaticLimit
 from gflab.dynamics.adiabatic import envelope_rate
-from gflab.experiments.learnability.hierarchical import in_gaps
+from gflab.errors import BadInput
+from gflab.experiments.learnability.hierarchical import follow_targets, in_gaps
 from gflab.problems.curves import CurveFit, output
 from gflab.problems.hierarchical import MU_ROOT, Hierarchical, design, hierarchical, resolution
+from gflab.problems.hierarchical_design import MIN_UNIT_SIGMA, deepest_unit, max_stages
+from gflab.results import Verdict
 from gflab.theory.learnability import HIERARCHICAL_U_START
 
 
@@ -31,6 +34,34 @@ def test_design_gaps_sum_to_eps_and_resolution_meets_one_percent() -> None:
         gap = level.spacing - level.width
         assert level.tooth_width < level.offset < gap
         assert level.offset + level.width < level.valley < level.spacing
+
+
+@pytest.mark.parametrize(("d", "m", "deepest"), [(2, 40, 3), (2, 8, 4), (3, 40, 5), (5, 200, 5)])
+def test_resplits_nest_in_their_parent_child_until_float64_runs_out(d: int, m: int, deepest: int) -> None:
+    """Stage n >= d splits x_(n mod d) again: its children and gaps fill its parent's child
+    exactly, its segment runs the other way, its teeth point into the previous split of x_k,
+    each target's tooth lies tau before its child; one more stage is refused, naming N."""
+    eps = 0.05
+    assert max_stages(d, m, eps) == deepest
+    levels = design(d, deepest, m, eps)
+    assert deepest_unit(levels) >= MIN_UNIT_SIGMA > deepest_unit(design(d, deepest + 1, m, eps))
+    kept = [level.m * level.width / (level.parent.width if level.parent else 1.0) for level in levels[1:]]
+    assert np.prod(kept) == pytest.approx(1.0 - eps, rel=1e-9)  # the non-gap share of each split's cell
+    x = np.random.default_rng(0).uniform(0.0, 1.0, 2000)
+    for n, level in enumerate(levels[d:], start=d):
+        parent = level.parent
+        assert parent is not None and parent.c == level.c == n % d and level.orient == -parent.orient
+        assert level.m * level.width + (level.m - 1) * (level.spacing - level.width) == pytest.approx(parent.width, rel=1e-9)
+        kept = x[~level.in_gap(x) & ~np.any([p.in_gap(x) for p in levels[1:n] if p.c == level.c], axis=0)]
+        tooth, near = level.tooth_of(kept), level.near_edge(kept)
+        child = level.child_of(kept)
+        low = near + level.orient * child * level.spacing  # the child's edge nearest its tooth
+        np.testing.assert_allclose(level.orient * (low - tooth), level.offset, rtol=1e-6)
+        assert np.all(level.orient * (kept - low) >= -1e-12) and np.all(level.orient * (kept - low) <= level.width + 1e-12)
+    with pytest.raises(BadInput, match=f"at most n_stages = {deepest}"):
+        hierarchical(d, deepest + 1, m=m, eps=eps)
+    with pytest.raises(BadInput, match="1 <= n_stages"):
+        hierarchical(d, 0, m=m, eps=eps)
 
 
 @pytest.mark.slow
@@ -171,3 +202,28 @@ def test_targets_in_the_fat_cantor_set_are_learned(data: st.DataObject) -> None:
     target_array = np.array(targets)
     assert not in_gaps(model, target_array).any()
     _assert_each_stage_fixes_its_coordinate(3, 150, target_array)
+
+
+@pytest.mark.slow
+def test_resplit_stage_lands_targets_in_its_cells() -> None:
+    """d = 2, N = 3 (stage 2 splits x_0 again, 24020 children of width 4e-5): targets off the
+    gaps, away from their cells' edges, end within delta_3 = 4.1e-5 with x_0 on a stage-2
+    tooth next to them (adaptive steps in u, as the experiment)."""
+    model = hierarchical(2, 3, m=40)
+    first, resplit = model.levels[1], model.levels[2]
+    rng = np.random.default_rng(1)
+    rows = []
+    for _ in range(4):  # x_1 inside a child of stage 1, x_0 inside a child of stage 2
+        x1 = 1.0 - rng.integers(first.m) * first.spacing - rng.uniform(0.05, 0.95) * first.width
+        x0 = 1.0 - rng.integers(resplit.m) * resplit.spacing - rng.uniform(0.05, 0.95) * resplit.width
+        rows.append([x0, x1])
+    targets = np.array(rows)
+    assert not in_gaps(model, targets).any()
+    followed = follow_targets(model, targets, move_tol=1e-4)
+    assert np.all(followed.verdict == Verdict.LEARNED)
+    assert np.all(followed.distance < resolution(model.levels, 2))
+    # x_0 ends on a stage-2 tooth next to the target (its own child's, or the next one's: far
+    # below the floor the ramps barely tilt the nearest point, which takes the nearest tooth)
+    own = resplit.tooth_of(targets[:, 0])
+    off = np.minimum(np.abs(followed.final[:, 0] - own), np.abs(followed.final[:, 0] - (own - resplit.spacing)))
+    assert np.all(off <= 2 * resplit.drift)

@@ -31,6 +31,9 @@ FREE_W_MODELS: tuple[str, ...] = ("trig", "poly")  # W is a parameter; sin-curve
 #: curve's parameter interval, ~1e-9 at d = 5 (m = 200); each further level costs ~2m more,
 #: towards float64's resolution.
 HIERARCHICAL_MAX_D = 5
+#: Bound on the stages N of Theorem 6's model (stage n >= d re-splits; float64 bounds N
+#: further, by d, m and eps).
+HIERARCHICAL_MAX_STAGES = 16
 #: Where the adiabatic paths of Theorem 6's model start: at u = 0 every stage's schedule is
 #: flat (du/dt = 0, a stall), by u = 0.05 stage 0's gathering is under way.
 HIERARCHICAL_U_START = 0.05
@@ -67,7 +70,19 @@ def check_dims(name: str, d: int, W: int | None) -> int:
     return W
 
 
-def check_stages(n_stages: int | None, d: int) -> None:
-    """:class:`BadInput` unless 1 <= N <= d: stage n of Theorem 6's model splits x_n, each once."""
-    if n_stages is not None and not 1 <= n_stages <= d:
+def check_stages(n_stages: int | None, d: int, deepest: int | None = None) -> None:
+    """:class:`BadInput` unless 1 <= N <= d (stage n splits x_n once), or, with ``deepest``
+    (re-splits: stage n >= d splits x_(n mod d) again), 1 <= N <= deepest, the most stages
+    whose deepest level float64 holds."""
+    if n_stages is None:
+        return
+    if n_stages < 1:
+        raise BadInput("n_stages", f"at least one stage: 1 <= n_stages (got {n_stages})")
+    if deepest is None and n_stages > d:
         raise BadInput("n_stages", f"stage n splits x_n once, so 1 <= n_stages <= d = {d} (got {n_stages})")
+    if deepest is not None and n_stages > deepest:
+        raise BadInput(
+            "n_stages",
+            f"float64 holds at most n_stages = {deepest} for this d, m and eps (got {n_stages}): "
+            "a deeper level's children would span under 2^-42 of the curve parameter",
+        )

@@ -1,12 +1,19 @@
 """The genuine gradient flow of Theorem 6's map (experiment ``hierarchical-flow``): its bad
-input refused before any compute, and its tracking of the adiabatic branch."""
+input refused before any compute, its error scale, and its tracking of the adiabatic branch."""
 
 from __future__ import annotations
 
 import pytest
 
+from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments import get_experiment
+from gflab.experiments.learnability.hierarchical_flow import UnitTolerance
+from gflab.problems.curves import CurveFit
+from gflab.problems.hierarchical import hierarchical
+
+jax_module()
+import jax.numpy as jnp  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -18,7 +25,7 @@ from gflab.experiments import get_experiment
         ({"n_targets": 8, "lambdas": [30.0], "sweep_targets": 16}, "sweep_targets"),
         ({"d": 6}, "d"),
         ({"m": 1}, "m"),
-        ({"atol_v": 0.0}, "atol_v"),
+        ({"unit_tol": 0.0}, "unit_tol"),
     ],
 )
 def test_bad_input_is_refused_naming_its_field(params: dict[str, object], field: str) -> None:
@@ -42,3 +49,22 @@ def test_in_stage_zero_the_flow_tracks_its_branch_closer_at_larger_lambda() -> N
     assert rows[100.0] < rows[30.0] / 3  # lambda^2 ratio: 11
     assert -3.0 < result.metrics["tracking_exponent"] < -1.0
     assert set(result.figures) == {"flows", "by_lambda"}
+
+
+def test_the_tolerance_on_v_is_zero_outside_the_curve_s_interval() -> None:
+    """Beyond sigma in [0, 1] the map is constant (the flow would stop there): the error scale
+    on v is zero, so any step that leaves the interval is refused; inside it is positive and
+    finer on a deeper level."""
+    model = hierarchical(3, m=150)
+    lam = 100.0
+    problem = CurveFit(model=model.two_timescale(lam), target=jnp.full(3, 0.5))
+    tolerance = UnitTolerance(rtol=1e-4, atol_u=1e-6, unit_tol=1e-3)
+    root, first, _ = model.levels
+    level1 = float(root.flank_sigma(0, 0.5))  # on the root's flank, in level 1's box
+    scales = {
+        sigma: float(tolerance(problem, jnp.asarray([1.0, (sigma - model.sigma0) / lam]))[1])
+        for sigma in (-0.01, 1.01, model.sigma0, level1, float(root.flank_sigma(0, first.flank_sigma(7, 0.5))))
+    }
+    values = list(scales.values())
+    assert values[0] == 0.0 and values[1] == 0.0
+    assert values[2] > values[3] > values[4] > 0.0

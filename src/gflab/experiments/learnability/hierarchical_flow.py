@@ -9,7 +9,7 @@ lambda^2 |dGamma/dsigma|^2 times faster than u, and |dGamma/dsigma| runs from ~1
 curve to ~(2m)^d on the deepest flanks: relaxation rates up to ~1e16 at d = 3. It is integrated
 by the L-stable Rosenbrock method :class:`gflab.dynamics.rosenbrock_flow.RosenbrockFlow`
 (W from |H|, the exact Hessian with its eigenvalues' absolute values; steps that raise L
-rejected; tolerances ``rtol`` and (``atol_u``, ``atol_v``)), through :func:`simulate`.
+rejected; tolerances below), through :func:`simulate`.
 
 Where the flow goes slowly: during stage n's spreading the nearest point slides down the
 growing tooth's flank (the next level's segment) across that level's future flanks, flats of
@@ -19,6 +19,20 @@ lambda^2 x lag x speed; each flat ends in a rounded corner where L is concave in
 the exact Hessian in W the solver stalls at the first such corner (I + h d H near-singular:
 a stall of the solver, not of the map); with |H| and the descent test the flow crosses the
 flats (about 70 per stage) and the ridges at the last stage's tips.
+
+Tolerances (:class:`UnitTolerance`): u to ``rtol`` |u| + ``atol_u``; sigma to ``unit_tol``
+times the sigma length of one unit of the deepest level holding it
+(:func:`gflab.problems.hierarchical_scale.unit_length`: 2.9e-3 at level 1, 9e-6 at level 2
+for m = 150), i.e. a fixed tolerance in a parameter whose units are of order one at every
+level. Where it matters: when a tooth's tip rises past the target, the point must slip off
+onto the flank (the next level's segment), not onto the tooth's back, which rises over only
+THETA of the tooth region (~2e-7 of sigma at level 2) and leads nowhere. A tolerance relative
+to |v| (v's origin is arbitrary: ~4e-5 of sigma at rtol 1e-4) is looser than a whole level-2
+unit; steps then jump across a tip onto the back (the descent test cannot see it: L is lower
+there too). Measured at d = 3, lambda = 100 on 32 targets: 25 learned with rtol |v|; 29 with
+sigma to 1e-2 of the unit; none lost that way at 3e-3 or 1e-3 (64 targets), at ~3x the steps.
+A fixed tolerance on sigma is too loose at level 2 or too costly at the root: at 1e-6, 2 of 32
+on the wrong side; at 1e-7, 5 of 32 still in stages 1-2 after 30,000 steps.
 
 Verdicts: ``learned`` (|Phi - f| below delta_N), ``trapped`` (|grad L| below ``gtol`` away
 from the target: the flow stalled; its stage is floor(u)), ``undecided`` (flow time ``t1``
@@ -48,8 +62,10 @@ from gflab.experiments.base import Experiment, Result
 from gflab.experiments.learnability.hierarchical import curve_samples, follow_targets
 from gflab.experiments.learnability.specs import HierarchicalFlowSpec
 from gflab.measure.verdicts import proportion, verdict_fractions
+from gflab.problems.base import AbstractProblem
 from gflab.problems.curves import CurveFit, TwoTimescale, output
 from gflab.problems.hierarchical import Hierarchical, hierarchical, resolution
+from gflab.problems.hierarchical_scale import unit_length
 from gflab.results import VERDICT_NAMES, Verdict
 from gflab.simulation import Save, Stop, simulate
 from gflab.theory.learnability import HIERARCHICAL_U_START as U_START
@@ -62,6 +78,30 @@ SAVES = 60  # save times per flow, log-spaced from FIRST_SAVE to t1
 FIRST_SAVE = 1e-2
 RELAX_ITERATIONS = 64  # descent steps of the branch's relaxation (capped as in the adiabatic path)
 RELAX_CAP = 1e-3
+
+
+@dataclass(frozen=True)
+class UnitTolerance:
+    """Error scale of the flow of Phi(u, v) = Gamma(u, sigma_0 + lambda v): u against
+    atol_u + rtol |u|; v against unit_tol x (sigma length of one unit of the deepest level
+    holding sigma, :func:`gflab.problems.hierarchical_scale.unit_length`) / lambda, i.e. a
+    tolerance of unit_tol in a parameter whose units are of order one at every level. Zero
+    outside the curve's interval sigma in [0, 1] (the map is constant there, the flow would
+    stop): a step that leaves it is refused."""
+
+    rtol: float
+    atol_u: float
+    unit_tol: float
+
+    def __call__(self, problem: AbstractProblem, params: jax.Array) -> jax.Array:
+        assert isinstance(problem, CurveFit)
+        model = problem.model
+        assert isinstance(model, TwoTimescale) and isinstance(model.family, Hierarchical)
+        sigma = model.sigma0 + model.lam * params[1]
+        v_tol = jnp.where(
+            (sigma >= 0.0) & (sigma <= 1.0), self.unit_tol * unit_length(model.family.levels, sigma) / model.lam, 0.0
+        )
+        return jnp.stack([self.atol_u + self.rtol * jnp.abs(params[0]), v_tol])
 
 
 def branch_gap(problem: CurveFit, params: jax.Array) -> jax.Array:
@@ -97,6 +137,11 @@ class Flows:
     saved: np.ndarray
 
 
+def flow_dynamics(spec: HierarchicalFlowSpec) -> RosenbrockFlow:
+    """The solver of the spec: :class:`RosenbrockFlow` with :class:`UnitTolerance`."""
+    return RosenbrockFlow(t1=spec.t1, max_steps=spec.max_steps, error_scale=UnitTolerance(spec.rtol, spec.atol_u, spec.unit_tol))
+
+
 def run_flows(
     model: Hierarchical, targets: np.ndarray, lam: float, spec: HierarchicalFlowSpec, progress: bool, label: str
 ) -> Flows:
@@ -108,7 +153,7 @@ def run_flows(
     phi = TwoTimescale(family=model, sigma0=model.sigma0, lam=cast(float, jnp.asarray(lam)))
     traj = simulate(
         CurveFit(model=phi, target=jnp.asarray(targets)),
-        RosenbrockFlow(rtol=spec.rtol, atol=(spec.atol_u, spec.atol_v), t1=spec.t1, max_steps=spec.max_steps),
+        flow_dynamics(spec),
         jnp.asarray([U_START, 0.0]),
         over=lambda p: p.target,
         save=Save(ts=ts, observables={"output": output, "gap": branch_gap}),
@@ -268,4 +313,7 @@ def lambda_figure(rows: list[dict[str, Any]], adiabatic_learned: float | None, s
         right.loglog(lam, ref, "k--", lw=1, label="~ 1 / lambda^2")
     right.set(xlabel="lambda", ylabel="distance to the adiabatic branch", title="tracking")
     right.legend(fontsize=7)
+    for ax in (left, right):  # the lambda values as ticks (log-scale minor labels overlap)
+        ax.set_xticks(lam, [f"{x:g}" for x in lam])
+        ax.minorticks_off()
     return fig

@@ -15,6 +15,7 @@ from gflab.experiments.base import Spec
 from gflab.theory.learnability import (
     FREE_W_MODELS,
     HIERARCHICAL_MAX_D,
+    HIERARCHICAL_MAX_STAGES,
     HIERARCHICAL_U_START,
     ModelName,
     check_dims,
@@ -184,8 +185,13 @@ class HierarchicalSpec(Spec):
     """Theorem 6: the hierarchical two-parameter model in its adiabatic limit."""
 
     d: int = Field(3, ge=2, le=HIERARCHICAL_MAX_D, description="target dimension")
-    n_stages: int | None = Field(None, ge=1, le=HIERARCHICAL_MAX_D, description="stages N <= d (default d)")
-    m: int = Field(150, ge=2, le=1000, description="children per split")
+    n_stages: int | None = Field(
+        None,
+        ge=1,
+        le=HIERARCHICAL_MAX_STAGES,
+        description="stages N (default d); stage n >= d splits x_(n mod d) again, up to what float64 holds for d, m, eps",
+    )
+    m: int = Field(150, ge=2, le=1000, description="children per first split (a re-split, stage n >= d, derives its own)")
     eps: float = Field(0.05, gt=0, lt=1, description="design eps: total gap measure")
     n_targets: int = Field(10_000, ge=1, le=1_000_000, description="number of targets, one adiabatic path each")
     targets: Literal["box", "sphere"] = Field(
@@ -212,7 +218,10 @@ class HierarchicalSpec(Spec):
 
     @model_validator(mode="after")
     def _sphere_fits(self) -> HierarchicalSpec:
-        check_stages(self.n_stages, self.d)
+        if self.n_stages is not None and self.n_stages > self.d:  # re-splits: as deep as float64 holds
+            from gflab.problems.hierarchical_design import max_stages  # JAX, only for a model deeper than d
+
+            check_stages(self.n_stages, self.d, deepest=max_stages(self.d, self.m, self.eps))
         if self.targets == "sphere" and self.d < 3:
             raise BadInput("targets", f"a 2-sphere of targets needs d >= 3 (got d = {self.d}); accepted for d = 2: box")
         for name in self.zoo:
@@ -232,9 +241,11 @@ class HierarchicalFlowSpec(Spec):
     eps: float = Field(0.05, gt=0, lt=1, description="design eps: total gap measure")
     lam: float = Field(100.0, gt=0, le=1e4, description="lambda of the map Phi(u, v) = Gamma(u, sigma_0 + lambda v)")
     n_targets: int = Field(256, ge=1, le=100_000, description="uniform targets in [0, 1]^d, one flow each")
-    rtol: float = Field(1e-4, gt=0, lt=1, description="relative tolerance of the Rosenbrock solver")
+    rtol: float = Field(1e-4, gt=0, lt=1, description="relative tolerance of the Rosenbrock solver on u")
     atol_u: float = Field(1e-6, gt=0, le=1, description="absolute tolerance on u")
-    atol_v: float = Field(1e-12, gt=0, le=1, description="absolute tolerance on v (sigma moves lambda times faster)")
+    unit_tol: float = Field(
+        1e-3, gt=0, le=1, description="tolerance on sigma = sigma_0 + lambda v, in units of the local level's unit length"
+    )
     t1: float = Field(1e6, gt=0, le=1e9, description="flow time limit (undecided beyond)")
     max_steps: int = Field(100_000, ge=1, le=10_000_000, description="solver steps per flow (undecided beyond)")
     gtol: float = Field(1e-12, gt=0, description="trapped: |grad L| below gtol with the target farther than delta_N")
