@@ -166,7 +166,7 @@ CLAIMS: tuple[Claim, ...] = (
         full={"d": 3, "models": ["sin-curve", "trig", "poly"], "n_points": 3000, "bisections": 40, **_LEARN},
     ),
     Claim(
-        id="hierarchical.flow-learned-d3",
+        id="hierarchical-flow.learned-d3",
         measured_label="lower end of the Wilson interval of the share the genuine flow learns",
         experiment="hierarchical-flow",
         statement="Theorem 6 by the genuine gradient flow: the fixed C^1 map Phi(u, v) = Gamma(u, sigma_0 + lambda v) at "
@@ -190,11 +190,11 @@ CLAIMS: tuple[Claim, ...] = (
         "with fewer than 64 of 64 (63 of 64 has a lower end of 0.917).",
     ),
     Claim(
-        id="hierarchical.flow-agrees-adiabatic",
+        id="hierarchical-flow.agrees-adiabatic",
         measured_label="share of targets on which the genuine flow and the adiabatic path agree",
         experiment="hierarchical-flow",
         statement="Theorem 6's two limits agree: on the same uniform targets of [0,1]^3 the genuine gradient flow at "
-        "lambda = 100 (as in hierarchical.flow-learned-d3) and the adiabatic path lambda -> infinity reach the same "
+        "lambda = 100 (as in hierarchical-flow.learned-d3) and the adiabatic path lambda -> infinity reach the same "
         "verdict, and where both learn their final points lie within delta_N = 0.0093 of each other, on at least 99% "
         "of the targets",
         paper=yarotsky.PAPER + ", Thm. 6, Fig. 3 (the points Phi(w(t)) are approximately the nearest points)",
