@@ -62,6 +62,9 @@ def test_resplits_nest_in_their_parent_child_until_float64_runs_out(d: int, m: i
         hierarchical(d, deepest + 1, m=m, eps=eps)
     with pytest.raises(BadInput, match="1 <= n_stages"):
         hierarchical(d, 0, m=m, eps=eps)
+    if deepest > d + 1:  # float64 would hold a second re-split, which is not built
+        with pytest.raises(BadInput, match=f"n_stages <= d \\+ 1 = {d + 1}"):
+            hierarchical(d, d + 2, m=m, eps=eps)
 
 
 @pytest.mark.slow

@@ -148,4 +148,4 @@ def hierarchical(d: int, n_stages: int | None = None, m: int = 150, eps: float =
 def check_depth(d: int, n_stages: int | None, m: int, eps: float) -> None:
     """:class:`BadInput` unless 1 <= N (default d) <= the largest N whose deepest level
     float64 holds for this d, m and eps (:func:`~gflab.problems.hierarchical_design.max_stages`)."""
-    check_stages(d if n_stages is None else n_stages, d, deepest=max_stages(d, m, eps))
+    check_stages(n_stages, d, deepest=max_stages(d, m, eps))

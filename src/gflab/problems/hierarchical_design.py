@@ -58,8 +58,8 @@ GATHER = 0.25  # a re-split's child width: this fraction of D_n = (1 - DRIFT) ta
 RESPLIT_RAMP = 0.5  # a re-split's gathering amplitude: this fraction of D_n
 RESPLIT_LEAD = 0.2  # a re-split's lead-in beyond its cell, and the last teeth's reach: this fraction of tau_L
 
-#: The deepest level's unit must span at least this much of sigma in [0, 1] (about 1000
-#: float64 steps of sigma near 1; d = 5 with m = 150, the default design, has 5.2e-13).
+#: The deepest level's unit must span at least this much of sigma in [0, 1] (about 2048
+#: float64 steps of sigma just below 1; d = 5 with m = 150 has 8.2e-11, with m = 200 2.6e-11).
 MIN_UNIT_SIGMA = 2.0**-42
 
 
@@ -159,7 +159,7 @@ def _beyond_cell(split: Level | None, overshoot: float) -> float:
 
 def _carried(split: Level | None) -> float:
     """How far along its x_c (with ``orient``) everything on the teeth's flanks of ``split``
-    lies from its teeth: half the corner where x_c stops (``geometric_pos``: the flank's
+    lies from its teeth: half the corner where x_c stops (the geometric position of :meth:`Level.positions`: the flank's
     straight middle lies that far past the tip), plus the drift H (a re-split of that x_c
     starts only once the drift is done, see :class:`Schedule`)."""
     if split is None:

@@ -157,15 +157,12 @@ class Level:
         p_out = LEAD * lead((s - 1.0 + LEAD) / LEAD, self.speed, self.end_speed, self.lead_out / LEAD)
         return p_in + p_units + p_out
 
-    def geometric_pos(self, s: jax.Array) -> jax.Array:
-        """Where the segment actually is along x_c: ``pos`` with every flank made vertical
-        (x_c flat from just below the tip to the foot; a tilted flank would bias the nearest
-        point along it by (offset in x_c) x tilt), the advance given back over the ramp."""
-        return self.positions(s)[1]
-
     def positions(self, s: jax.Array) -> tuple[jax.Array, jax.Array]:
-        """(``pos``, ``geometric_pos``) at s, from one evaluation of ``units`` (the curve
-        needs both: a smaller traced program)."""
+        """(``pos``, the geometric position) at s, from one evaluation of ``units`` (the curve
+        needs both: a smaller traced program). The geometric position is where the segment
+        actually is along x_c: ``pos`` with every flank made vertical (x_c flat from just below
+        the tip to the foot; a tilted flank would bias the nearest point along it by (offset in
+        x_c) x tilt), the advance given back over the ramp."""
         i, _, z = self.units(s)
         p = self._pos(s, z)
         q = self.spacing * (z - i)  # pos within the unit

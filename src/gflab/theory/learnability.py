@@ -28,12 +28,15 @@ MODEL_NAMES: tuple[str, ...] = get_args(ModelName)
 FREE_W_MODELS: tuple[str, ...] = ("trig", "poly")  # W is a parameter; sin-curve has W = 1, linear W = d
 
 #: The deepest dimension of Theorem 6's model as built here: level n holds ~(2m)^-n of the
-#: curve's parameter interval, ~1e-9 at d = 5 (m = 200); each further level costs ~2m more,
+#: curve's parameter interval, ~2.6e-11 at d = 5 (m = 200); each further level costs ~2m more,
 #: towards float64's resolution.
 HIERARCHICAL_MAX_D = 5
 #: Bound on the stages N of Theorem 6's model (stage n >= d re-splits; float64 bounds N
 #: further, by d, m and eps).
 HIERARCHICAL_MAX_STAGES = 16
+#: Re-splits built and tested: the first one (stage d splits x_0 again). A second re-split
+#: (N >= d + 2) traps its paths (d = 2, m = 8, N = 4: 0 of 16 targets learned).
+HIERARCHICAL_RESPLITS = 1
 #: Where the adiabatic paths of Theorem 6's model start: at u = 0 every stage's schedule is
 #: flat (du/dt = 0, a stall), by u = 0.05 stage 0's gathering is under way.
 HIERARCHICAL_U_START = 0.05
@@ -72,17 +75,23 @@ def check_dims(name: str, d: int, W: int | None) -> int:
 
 def check_stages(n_stages: int | None, d: int, deepest: int | None = None) -> None:
     """:class:`BadInput` unless 1 <= N <= d (stage n splits x_n once), or, with ``deepest``
-    (re-splits: stage n >= d splits x_(n mod d) again), 1 <= N <= deepest, the most stages
-    whose deepest level float64 holds."""
-    if n_stages is None:
-        return
-    if n_stages < 1:
-        raise BadInput("n_stages", f"at least one stage: 1 <= n_stages (got {n_stages})")
-    if deepest is None and n_stages > d:
-        raise BadInput("n_stages", f"stage n splits x_n once, so 1 <= n_stages <= d = {d} (got {n_stages})")
-    if deepest is not None and n_stages > deepest:
+    (re-splits: stage n >= d splits x_(n mod d) again), 1 <= N <= d + HIERARCHICAL_RESPLITS and
+    N <= deepest, the most stages whose deepest level float64 holds. N = None is the default, d."""
+    n = d if n_stages is None else n_stages
+    given = f"got {n}" if n_stages is not None else f"n_stages defaults to d = {d}"
+    if n < 1:
+        raise BadInput("n_stages", f"at least one stage: 1 <= n_stages (got {n})")
+    if deepest is None and n > d:
+        raise BadInput("n_stages", f"stage n splits x_n once, so 1 <= n_stages <= d = {d} (got {n})")
+    if deepest is not None and n > deepest:
         raise BadInput(
             "n_stages",
-            f"float64 holds at most n_stages = {deepest} for this d, m and eps (got {n_stages}): "
+            f"float64 holds at most n_stages = {deepest} for d = {d} and this m and eps ({given}): "
             "a deeper level's children would span under 2^-42 of the curve parameter",
+        )
+    if deepest is not None and n > d + HIERARCHICAL_RESPLITS:
+        raise BadInput(
+            "n_stages",
+            f"one re-split is built: n_stages <= d + {HIERARCHICAL_RESPLITS} = {d + HIERARCHICAL_RESPLITS} ({given}); "
+            "a second re-split traps its paths",
         )

@@ -218,10 +218,6 @@ class HierarchicalSpec(Spec):
 
     @model_validator(mode="after")
     def _sphere_fits(self) -> HierarchicalSpec:
-        if self.n_stages is not None and self.n_stages > self.d:  # re-splits: as deep as float64 holds
-            from gflab.problems.hierarchical_design import max_stages  # JAX, only for a model deeper than d
-
-            check_stages(self.n_stages, self.d, deepest=max_stages(self.d, self.m, self.eps))
         if self.targets == "sphere" and self.d < 3:
             raise BadInput("targets", f"a 2-sphere of targets needs d >= 3 (got d = {self.d}); accepted for d = 2: box")
         for name in self.zoo:
@@ -230,6 +226,10 @@ class HierarchicalSpec(Spec):
             raise BadInput(
                 "n_targets", f"at most {MAX_GAP_TARGETS} with in_gaps (each is searched among {GAP_OVERSAMPLING} candidates)"
             )
+        # last, as it imports JAX: the depth float64 holds for this design (also at the default N = d)
+        from gflab.problems.hierarchical_design import max_stages
+
+        check_stages(self.n_stages, self.d, deepest=max_stages(self.d, self.m, self.eps))
         return self
 
 
