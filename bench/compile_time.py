@@ -21,7 +21,9 @@ Options: ``--experiments`` (names; default every experiment of the quick claims)
 ``--xla-flags`` (added to XLA_FLAGS, e.g. to try compiler options),
 ``--metrics DIR`` (write each run's metrics as JSON, to compare two settings' numbers),
 ``--compare DIR`` (largest relative difference of the numeric metrics against a former
-``--metrics`` folder), ``--names`` (the programs of each run with the most compile seconds).
+``--metrics`` folder), ``--names`` (the programs of each run with the most compile seconds, and
+the programs lowered more than once with the same shapes of the arguments they read: the same
+program but for static arguments or constants, e.g. a float hyperparameter baked in).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import math
 import os
 import subprocess
@@ -93,6 +96,20 @@ def measure_one(experiment: str, params: dict[str, Any]) -> dict[str, Any]:
 
     jax.monitoring.register_scalar_listener(started)
     jax.monitoring.register_event_duration_secs_listener(ended)
+    lowered: dict[tuple[str, str], int] = {}
+
+    class Lowerings(logging.Handler):
+        """Counts JAX's "Compiling <name> with global shapes and types <avals>" (debug) records."""
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if str(record.msg).startswith("Compiling ") and len(record.args or ()) >= 2:
+                key = (str(record.args[0]), str(record.args[1]))  # type: ignore[index]
+                lowered[key] = lowered.get(key, 0) + 1
+
+    pxla = logging.getLogger("jax._src.interpreters.pxla")
+    pxla.setLevel(logging.DEBUG)
+    pxla.propagate = False
+    pxla.addHandler(Lowerings())
 
     from gflab.experiments import get_experiment, validate
 
@@ -113,8 +130,21 @@ def measure_one(experiment: str, params: dict[str, Any]) -> dict[str, Any]:
         "wall_s": wall,
         "cpu_s": cpu,
         "longest": sorted(((sum(v), len(v), k) for k, v in programs.items()), reverse=True)[:8],
+        "repeated": _repeated(lowered),
         "metrics": result.metrics,
     }
+
+
+def _repeated(lowered: dict[tuple[str, str], int]) -> list[tuple[int, str]]:
+    """Programs lowered more than once with the same name and argument shapes and types:
+    (extra lowerings, name), most first. A hint, not a proof of duplicates: they differ in
+    static arguments or baked-in constants (a float hyperparameter, a random draw's shape), or
+    in the shapes of arguments that the program does not read (JAX drops those)."""
+    extra: dict[str, int] = {}
+    for (name, _), count in lowered.items():
+        if count > 1:
+            extra[name] = extra.get(name, 0) + count - 1
+    return sorted(((n, name) for name, n in extra.items()), reverse=True)
 
 
 def numbers(tree: Any, prefix: str = "") -> dict[str, float]:
@@ -198,6 +228,9 @@ def main() -> None:
         )
         for seconds, count, program in row["longest"] if args.names else []:
             print(f"    {seconds:6.2f} s  {count:3d} x {program}")
+        if args.names and row["repeated"]:
+            repeats = ", ".join(f"{name} +{n}" for n, name in row["repeated"][:8])
+            print(f"    lowered again with the same used-argument shapes: {repeats}")
     print(
         f"{'total':69} {sums['programs']:8.0f} {sums['compile_s']:9.1f} {sums['compute_s']:9.1f} {sums['wall_s']:7.1f}"
         f"  (compile = {sums['compile_s'] / max(sums['compile_s'] + sums['compute_s'], 1e-9):.0%} of the CPU seconds)"

@@ -125,6 +125,11 @@ def simulate(
 ) -> Trajectory:
     """Run ``dynamics`` on ``problem`` from ``y0``; an ensemble if anything is batched.
 
+    The Python float fields of the problem and the dynamics (step sizes, momenta, tolerances,
+    ``t1``) and the stop thresholds are arguments of the compiled ensemble program, not
+    constants in it: runs that differ only in them share one compilation
+    (:func:`gflab.dynamics.engine.traced_floats`).
+
     Args:
         problem: what is learned (an :class:`~gflab.problems.AbstractProblem`).
         dynamics: how it moves (:class:`~gflab.dynamics.GradientFlow`, ``GradientDescent``, ...).

@@ -113,6 +113,38 @@ def test_second_call_does_not_recompile(dynamics: object, caplog: pytest.LogCapt
     assert not [r for r in caplog.messages if "jit(_advance)" in r]
 
 
+def test_runs_differing_only_in_float_hyperparameters_share_one_program(caplog: pytest.LogCaptureFixture) -> None:
+    """Step size, momentum, final time and stop thresholds (a rule on or off included) are
+    arguments of the compiled round, not constants baked into it: the second run reuses the
+    first one's program and still gets its own numbers: GD on |w|^2 / 2 in R^3 without
+    momentum, w_k = (1 - eta)^k w_0 and L_k = 1.5 (1 - eta)^(2k), below tol = 0.1 first at
+    k = 27 for eta = 0.05."""
+    y0 = jnp.ones(3)
+    simulate(Isotropic(jnp.asarray(1.0)), GradientDescent(eta=0.1, momentum=0.9, t1=1.0), y0, stop=Stop(gtol=1e-3, bound=1e8))
+    with jax.log_compiles(), caplog.at_level(logging.WARNING, logger="jax"):
+        traj = simulate(
+            Isotropic(jnp.asarray(1.0)), GradientDescent(eta=0.05, momentum=0.0, t1=2.0), y0, stop=Stop(tol=0.1, bound=1e12)
+        )
+    assert not [r for r in caplog.messages if "jit(_advance)" in r]
+    assert traj.steps == 27 and str(traj.verdict_names) == "learned"
+    np.testing.assert_allclose(traj.final_params, 0.95**27 * np.ones(3), rtol=1e-13)
+
+
+class StaticScale(AbstractProblem):
+    """L(w) = scale |w|^2 / 2 with ``scale`` a Python number that the loss branches on."""
+
+    scale: float
+
+    def loss(self, params: jnp.ndarray) -> jnp.ndarray:
+        return 0.5 * (self.scale if self.scale > 0 else 0.0) * jnp.sum(params**2)
+
+
+def test_a_float_used_as_a_python_number_stays_static() -> None:
+    """A problem that branches on a float field runs as before (the float stays in the key)."""
+    traj = simulate(StaticScale(2.0), GradientDescent(eta=0.1, t1=1.0), jnp.ones(2))
+    np.testing.assert_allclose(traj.final_params, 0.8**10 * np.ones(2), rtol=1e-13)
+
+
 def test_disagreeing_ensemble_sizes_are_bad_input() -> None:
     model = make_model("trig", d=3, W=2)
     with pytest.raises(BadInput):

@@ -34,13 +34,50 @@ class Stop:
     """Stop events: ``loss < tol`` (learned), ``|grad| < gtol`` (critical point), divergence
     (non-finite, or any of loss, |grad|, |params| beyond ``bound``), and ``event(problem,
     params) -> bool`` (an experiment's own condition, e.g. an overlap reached). None switches
-    one off. ``event`` is part of the compiled program's key: give a hashable object that
+    one off. The thresholds are arguments of the compiled program (runs that differ only in
+    them share it); ``event`` is part of the program's key: give a hashable object that
     compares by value (a frozen dataclass), not a fresh lambda, to reuse compilations."""
 
     tol: float | None = None
     gtol: float | None = None
     bound: float = 1e8
     event: Callable[[Any, Any], jax.Array] | None = None
+
+    def limits(self) -> Limits:
+        """The thresholds as float64 arrays: arguments of the compiled round, not part of its
+        key, so runs that differ only in them share one program. A rule that is off (None)
+        gets -inf (``x < -inf`` never holds, not even for NaN), an unbounded one +inf."""
+        below = lambda v: jnp.asarray(-math.inf if v is None else float(v))  # noqa: E731
+        return Limits(below(self.tol), below(self.gtol), jnp.asarray(math.inf if self.bound is None else float(self.bound)))
+
+
+class Limits(NamedTuple):
+    """:class:`Stop`'s thresholds as 0-d float64 arrays."""
+
+    tol: jax.Array
+    gtol: jax.Array
+    bound: jax.Array
+
+
+def traced_floats(tree: Any) -> Any:
+    """``tree`` with its Python float leaves as (weakly typed) float64 0-d arrays.
+
+    ``eqx.filter_jit`` keys a compiled program on every non-array leaf by value: two ensembles
+    whose dynamics or problem differ only in a float hyperparameter (a step size, a momentum,
+    a tolerance, a final time) would each compile their own program. As arrays they are the
+    program's arguments instead. The arithmetic is the same (a Python float is a weakly typed
+    float64 constant under x64, and the arrays keep its weak type, so dtypes promote alike); ints
+    and bools stay static (shapes, step counts, code paths).
+    """
+    return jax.tree.map(lambda x: jnp.asarray(x) if type(x) is float else x, tree)
+
+
+# What tracing raises when a float is used as a Python number (in an ``if``, by numpy or math).
+_NEEDS_CONCRETE = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerArrayConversionError,
+    jax.errors.TracerIntegerConversionError,
+)
 
 
 def _where(mask: jax.Array, new: Any, old: Any) -> Any:
@@ -50,11 +87,12 @@ def _where(mask: jax.Array, new: Any, old: Any) -> Any:
     return jax.tree.map(pick, new, old)
 
 
-def _first_bad(values: jax.Array, bound: float) -> jax.Array:
+def _first_bad(values: jax.Array, bound: jax.Array) -> jax.Array:
     return ~jnp.isfinite(values) | (jnp.abs(values) > bound)
 
 
 Model = tuple[AbstractProblem, AbstractDynamics]
+Event = Callable[[Any, Any], jax.Array]
 Observer = Callable[[AbstractProblem, Any], dict[str, jax.Array]]
 
 
@@ -77,7 +115,8 @@ class Carry(NamedTuple):
 
 def _advance_local(
     shared: Model,
-    stop: Stop,
+    limits: Limits,
+    event: Event | None,
     carry: Carry,
     fresh: jax.Array,
     new_batched: Any,
@@ -87,7 +126,7 @@ def _advance_local(
     observe: Observer,
 ) -> Carry:
     """Refill the ``fresh`` slots, then run up to ``round_steps`` attempts on every slot."""
-    tol, gtol, bound = stop.tol, stop.gtol, stop.bound
+    tol, gtol, bound = limits
     n_slots, n_save = carry.ts.shape[0], carry.ts.shape[1] - 1
     max_steps = shared[1].max_steps
 
@@ -145,14 +184,11 @@ def _advance_local(
         reason = jnp.full_like(c.reason, StopReason.RUNNING)
         reason = jnp.where(c.steps >= max_steps, StopReason.MAX_STEPS, reason)
         reason = jnp.where(t >= t1 - slack, StopReason.REACHED_T1, reason)
-        if gtol is not None:
-            reason = jnp.where(gnorm < gtol, StopReason.GRAD_BELOW_GTOL, reason)
-        event = stop.event
+        reason = jnp.where(gnorm < gtol, StopReason.GRAD_BELOW_GTOL, reason)
         if event is not None:
             fired = per_slot(lambda p, d, y: event(p, y), c.batched, c.state.y)
             reason = jnp.where(fired, StopReason.EVENT, reason)
-        if tol is not None:
-            reason = jnp.where(loss < tol, StopReason.LOSS_BELOW_TOL, reason)
+        reason = jnp.where(loss < tol, StopReason.LOSS_BELOW_TOL, reason)
         reason = jnp.where(
             y_bad | _first_bad(loss, bound) | _first_bad(gnorm, bound) | (c.reason == StopReason.DIVERGED),
             StopReason.DIVERGED,
@@ -190,7 +226,8 @@ def _advance_local(
 @eqx.filter_jit(compiler_options=LONG_RUNNING)  # type: ignore[call-overload]  # passed on to jax.jit; not in equinox's stubs
 def _advance(
     shared: Model,
-    stop: Stop,
+    limits: Limits,
+    event: Event | None,
     carry: Carry,
     fresh: jax.Array,
     new_batched: Any,
@@ -210,11 +247,12 @@ def _advance(
     many short-lived programs): the rounds are where an ensemble spends its time.
     """
     if mesh.devices.size == 1:
-        return _advance_local(shared, stop, carry, fresh, new_batched, new_ts, new_y0, round_steps, observe)
-    arrays, static = eqx.partition(shared, eqx.is_array)
+        return _advance_local(shared, limits, event, carry, fresh, new_batched, new_ts, new_y0, round_steps, observe)
+    arrays, static = eqx.partition((shared, limits), eqx.is_array)
 
     def local(arrays: Any, carry: Any, fresh: Any, new_batched: Any, new_ts: Any, new_y0: Any) -> Any:
-        return _advance_local(eqx.combine(arrays, static), stop, carry, fresh, new_batched, new_ts, new_y0, round_steps, observe)
+        shared, limits = eqx.combine(arrays, static)
+        return _advance_local(shared, limits, event, carry, fresh, new_batched, new_ts, new_y0, round_steps, observe)
 
     slots, replicated = PartitionSpec("slots"), PartitionSpec()
     sharded = jax.shard_map(
@@ -239,7 +277,9 @@ def _output_shapes(shared: Model, first_b: Any, first_y: Any, observe: Observer)
 
     leaves, treedef = jax.tree_util.tree_flatten((shared, first_b, first_y))
     # non-array leaves by type and value (1 == 1.0 == True, yet they trace to different dtypes)
-    signature = tuple((tuple(x.shape), str(x.dtype)) if eqx.is_array(x) else (type(x), x) for x in leaves)
+    signature = tuple(
+        (tuple(x.shape), str(x.dtype), getattr(x, "weak_type", False)) if eqx.is_array(x) else (type(x), x) for x in leaves
+    )
     key = (treedef, signature, observe)
     try:
         hash(key)
@@ -298,7 +338,16 @@ def run_ensemble(
 
     first_b = jax.tree.map(lambda a: a[:1], batched_rows)
     first_y = jax.tree.map(lambda a: a[:1], y0_rows)
-    obs_shape, state_shape = _output_shapes(shared, first_b, first_y, observe)
+    # Float hyperparameters as arguments of the program (traced_floats), unless the problem or the
+    # dynamics needs one as a Python number: then they stay part of the program's key.
+    static_floats = shared
+    shared = traced_floats(shared)
+    try:
+        obs_shape, state_shape = _output_shapes(shared, first_b, first_y, observe)
+    except _NEEDS_CONCRETE:
+        shared = static_floats
+        obs_shape, state_shape = _output_shapes(shared, first_b, first_y, observe)
+    limits, event = stop.limits(), stop.event
     rows_of = lambda tree: jax.tree.map(lambda a: np.zeros((total,) + a.shape[1:], a.dtype), tree)  # noqa: E731
     carry = Carry(
         batched=rows_of(first_b),
@@ -339,7 +388,13 @@ def run_ensemble(
         new_y = jax.tree.map(lambda a, rows=rows: a[rows], y0_rows)
         new_ts = np.concatenate([ts_rows[rows], np.full((total, 1), np.inf)], axis=1)
         fresh_d, new_b, new_ts, new_y = jax.device_put((fresh, new_b, new_ts, new_y), by_slot)
-        carry = _advance(shared, stop, carry, fresh_d, new_b, new_ts, new_y, round_steps, observe, mesh)
+        try:
+            carry = _advance(shared, limits, event, carry, fresh_d, new_b, new_ts, new_y, round_steps, observe, mesh)
+        except _NEEDS_CONCRETE:
+            if shared is static_floats:
+                raise
+            shared = static_floats  # raised while tracing the first round: nothing has run yet
+            carry = _advance(shared, limits, event, carry, fresh_d, new_b, new_ts, new_y, round_steps, observe, mesh)
         active = np.asarray(carry.active)
         done = (owner >= 0) & ~active
         if not done.any():
