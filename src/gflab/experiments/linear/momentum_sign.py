@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gflab._jax import jax_module
+from gflab._jax import LONG_RUNNING, jax_module
 from gflab.dynamics.spectral import expected_sgd_losses, sgd_gaussian_losses
 from gflab.experiments.base import Experiment, Result
 from gflab.experiments.linear.specs import MomentumSignSpec
@@ -47,7 +47,9 @@ class MomentumSign(Experiment):
     def run(self, spec: MomentumSignSpec, *, progress: bool = False) -> Result:
         problem = PowerLawQuadratic(spec.nu, spec.kappa, spec.n_modes)
         lam, target = jnp.asarray(problem.eigenvalues), jnp.asarray(problem.target_squared)
-        final = jax.jit(jax.vmap(lambda a, b: expected_sgd_losses(lam, target, 0.0, a, b, spec.batch_size, steps=spec.steps)[-1]))
+        final = jax.jit(compiler_options=LONG_RUNNING)(
+            jax.vmap(lambda a, b: expected_sgd_losses(lam, target, 0.0, a, b, spec.batch_size, steps=spec.steps)[-1])
+        )
 
         def best_alpha(beta: float) -> tuple[float, float]:
             alpha_c = theory.critical_learning_rate(problem.eigenvalues, beta, spec.batch_size, xtol=1e-10)
@@ -87,7 +89,7 @@ def _monte_carlo(spec: MomentumSignSpec, problem: PowerLawQuadratic, points: lis
     """The mean of ``runs`` SGD runs at L_T against tier 1 for each (alpha, beta) of ``points`` (the same
     keys at every point), and the simultaneous bootstrap-t test of both (:func:`max_t_test`)."""
     lam = jnp.asarray(problem.eigenvalues)
-    run = jax.jit(
+    run = jax.jit(compiler_options=LONG_RUNNING)(
         jax.vmap(
             lambda key, a, b: sgd_gaussian_losses(
                 lam, -jnp.asarray(problem.target), 0.0, a, b, key, steps=spec.steps, batch=spec.batch_size

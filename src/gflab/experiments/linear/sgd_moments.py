@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gflab._jax import jax_module
+from gflab._jax import LONG_RUNNING, jax_module
 from gflab.dynamics.finite_sgd import expected_finite_sgd_losses, finite_sgd_losses
 from gflab.dynamics.spectral import expected_sgd_losses, sgd_gaussian_losses
 from gflab.errors import BadInput
@@ -130,7 +130,9 @@ def _digits(spec: SGDMomentsSpec) -> tuple[dict[str, Any], pd.DataFrame]:
         )
     )
     saved = _saved_steps(spec)
-    run = jax.jit(jax.vmap(lambda key: finite_sgd_losses(x, y, *args, key, steps=spec.steps, batch=spec.batch_size)[saved]))
+    run = jax.jit(compiler_options=LONG_RUNNING)(
+        jax.vmap(lambda key: finite_sgd_losses(x, y, *args, key, steps=spec.steps, batch=spec.batch_size)[saved])
+    )
     keys = jax.random.split(jax.random.key(spec.seed + 1), spec.runs)
     losses = np.concatenate([np.asarray(run(keys[i : i + _CHUNK])) for i in range(0, spec.runs, _CHUNK)])
     metrics, curves = _compare(losses, exact, saved, spec)
@@ -185,7 +187,7 @@ def _monte_carlo(spec: SGDMomentsSpec, problem: PowerLawQuadratic) -> tuple[dict
         )
     )
     saved = _saved_steps(spec)
-    run = jax.jit(
+    run = jax.jit(compiler_options=LONG_RUNNING)(
         jax.vmap(
             lambda key: sgd_gaussian_losses(
                 lam, -jnp.asarray(problem.target), spec.sigma, spec.eta, spec.momentum, key,
@@ -221,7 +223,7 @@ def _boundary(spec: SGDMomentsSpec, problem: PowerLawQuadratic) -> pd.DataFrame:
     target = jnp.asarray(problem.target_squared)
     steps, half = spec.boundary_steps, spec.boundary_steps // 2
 
-    @jax.jit
+    @jax.jit(compiler_options=LONG_RUNNING)
     def diverges(alphas: jax.Array, beta: jax.Array, batch: jax.Array) -> jax.Array:
         def one(alpha: jax.Array) -> jax.Array:
             loss = expected_sgd_losses(lam, target, 0.0, alpha, beta, batch, steps=steps)
