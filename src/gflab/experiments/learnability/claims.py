@@ -188,8 +188,10 @@ CLAIMS: tuple[Claim, ...] = (
         "of its flank, the next level's segment): a tolerance on sigma looser than ~1e-2 of the local unit lets that "
         "happen (6% of targets at 1e-2, none of 64 at 3e-3 or 1e-3). At 1e-3, 62 of 64 learned at the quick size "
         "(adiabatic path 63): one target in a gap (both undecided), one (f = (0.94, 0.99, 0.14)) that the flow leaves "
-        "at 0.0133 > delta_N with u at 3 (flow time 1e9), which the adiabatic path learns. The quick size cannot pass "
-        "with fewer than 64 of 64 (63 of 64 has a lower end of 0.917).",
+        "at 0.0133 > delta_N with u at 3 (flow time 1e9), which the adiabatic path learns, and which the flow at "
+        "lambda = 300 learns (0.0073): a finite-lambda lag, not a wrong branch. At lambda = 1000 the step collapses at "
+        "a tooth's tip (the error estimate rejects every step while h d H_vv >> 1; the same mechanism stops every flow "
+        "at d = 5 in stage 2). The quick size cannot pass with fewer than 64 of 64 (63 of 64 has a lower end of 0.917).",
     ),
     Claim(
         id="hierarchical-flow.agrees-adiabatic",
@@ -210,6 +212,6 @@ CLAIMS: tuple[Claim, ...] = (
         finding="Disagreements are targets the flow leaves short of delta_N where the adiabatic path learns them: "
         "at finite lambda the flow's nearest point lags its branch (median gap 3e-7 at lambda = 100); a tolerance on "
         "sigma looser than ~1e-2 of the local unit adds wrong-side landings at teeth's tips. Quick size: 63 of 64 "
-        "agree, so it cannot reach 0.99 (64 of 64 needed).",
+        "agree, so it cannot reach 0.99 (64 of 64 needed); the one disagreement is learned by the flow at lambda = 300.",
     ),
 )
