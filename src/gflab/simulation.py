@@ -18,7 +18,8 @@ import numpy as np
 from gflab._jax import jax_module
 from gflab.console import progress_bar
 from gflab.dynamics.base import AbstractDynamics
-from gflab.dynamics.engine import Stop, run_ensemble
+from gflab.dynamics.engine import run_ensemble
+from gflab.dynamics.stop_rules import Stop
 from gflab.errors import BadInput
 from gflab.measure.verdicts import classify
 from gflab.problems.base import AbstractProblem
@@ -128,7 +129,7 @@ def simulate(
     The Python float fields of the problem and the dynamics (step sizes, momenta, tolerances,
     ``t1``) and the stop thresholds are arguments of the compiled ensemble program, not
     constants in it: runs that differ only in them share one compilation
-    (:func:`gflab.dynamics.engine.traced_floats`).
+    (:func:`gflab.dynamics.stop_rules.traced_floats`).
 
     Args:
         problem: what is learned (an :class:`~gflab.problems.AbstractProblem`).
