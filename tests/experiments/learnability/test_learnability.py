@@ -173,7 +173,7 @@ def test_hierarchical_sphere_targets_lie_on_the_sphere() -> None:
 def test_hierarchy_picture_resolves_the_first_split() -> None:
     """d = 2, m = 4: at u = 2 the curve has grown one tooth per child along x_0, in the gap
     just above the child (between its top and top + tau), reaching across the box."""
-    from gflab.experiments.learnability.hierarchical import curve_samples
+    from gflab.experiments.learnability.hierarchical_figures import curve_samples
     from gflab.problems.hierarchical import hierarchical
 
     model = hierarchical(2, m=4)

@@ -59,7 +59,8 @@ from gflab._jax import jax_module
 from gflab.dynamics.adiabatic import relax
 from gflab.dynamics.rosenbrock_flow import RosenbrockFlow
 from gflab.experiments.base import Experiment, Result
-from gflab.experiments.learnability.hierarchical import curve_samples, follow_targets
+from gflab.experiments.learnability.hierarchical import follow_targets
+from gflab.experiments.learnability.hierarchical_figures import curve_samples
 from gflab.experiments.learnability.specs import HierarchicalFlowSpec
 from gflab.measure.verdicts import proportion, verdict_fractions
 from gflab.problems.base import AbstractProblem

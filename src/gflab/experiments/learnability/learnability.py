@@ -25,7 +25,8 @@ import pandas as pd
 from gflab._jax import jax_module
 from gflab.experiments.base import Experiment, Result
 from gflab.experiments.learnability.curve_fits import build_model, curve_points, fit_targets, w_range
-from gflab.experiments.learnability.hierarchical import Followed, distance_figure, follow_targets, in_gaps
+from gflab.experiments.learnability.hierarchical import Followed, follow_targets, in_gaps
+from gflab.experiments.learnability.hierarchical_figures import distance_figure
 from gflab.experiments.learnability.specs import LearnabilitySpec
 from gflab.measure.verdicts import verdict_fractions
 from gflab.problems.curves import AbstractCurveModel, output
