@@ -21,14 +21,14 @@ from __future__ import annotations
 
 from functools import partial
 
-from gflab._jax import LONG_RUNNING, jax_module
+from gflab._jax import jax_module
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 
-@partial(jax.jit, static_argnames=("steps", "batch"), compiler_options=LONG_RUNNING)
+@partial(jax.jit, static_argnames=("steps", "batch"))
 def finite_sgd_losses(
     features: jax.Array,
     labels: jax.Array,
@@ -62,7 +62,7 @@ def finite_sgd_losses(
     return jnp.concatenate([loss(w0)[None], losses])
 
 
-@partial(jax.jit, static_argnames="steps", compiler_options=LONG_RUNNING)
+@partial(jax.jit, static_argnames="steps")
 def expected_finite_sgd_losses(
     features: jax.Array,
     residuals: jax.Array,

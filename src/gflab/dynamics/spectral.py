@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from gflab._jax import LONG_RUNNING, jax_module
+from gflab._jax import jax_module
 
 jax_module()  # float64 and host devices, before JAX is first used
 import jax  # noqa: E402
@@ -37,7 +37,7 @@ def _loss(eigenvalues: jax.Array, error: jax.Array, sigma: jax.Array | float) ->
     return 0.5 * (jnp.sum(eigenvalues * error**2, axis=-1) + sigma**2)
 
 
-@partial(jax.jit, static_argnames="every", compiler_options=LONG_RUNNING)
+@partial(jax.jit, static_argnames="every")
 def heavy_ball_losses(
     eigenvalues: jax.Array, error0: jax.Array, alphas: jax.Array, betas: jax.Array, every: int = 1
 ) -> jax.Array:
@@ -66,7 +66,7 @@ def heavy_ball_losses(
     return jnp.concatenate([_loss(eigenvalues, error0, 0.0)[None], losses])
 
 
-@partial(jax.jit, static_argnames=("steps", "every"), compiler_options=LONG_RUNNING)
+@partial(jax.jit, static_argnames=("steps", "every"))
 def memory_gd_losses(
     eigenvalues: jax.Array,
     error0: jax.Array,
@@ -98,7 +98,7 @@ def memory_gd_losses(
     return jnp.concatenate([_loss(eigenvalues, error0, 0.0)[None], losses])
 
 
-@partial(jax.jit, static_argnames="steps", compiler_options=LONG_RUNNING)
+@partial(jax.jit, static_argnames="steps")
 def steepest_descent_losses(eigenvalues: jax.Array, error0: jax.Array, steps: int) -> jax.Array:
     """Steepest descent with exact line search; the loss at t = 0..steps."""
 
@@ -113,7 +113,7 @@ def steepest_descent_losses(eigenvalues: jax.Array, error0: jax.Array, steps: in
     return jnp.concatenate([_loss(eigenvalues, error0, 0.0)[None], losses])
 
 
-@partial(jax.jit, static_argnames="steps", compiler_options=LONG_RUNNING)
+@partial(jax.jit, static_argnames="steps")
 def conjugate_gradient_losses(eigenvalues: jax.Array, error0: jax.Array, steps: int) -> jax.Array:
     """Conjugate gradients on Lambda e = 0 from e_0; the loss at t = 0..steps (a finished run
     stays at its minimum: a zero residual stops the updates)."""
@@ -135,7 +135,7 @@ def conjugate_gradient_losses(eigenvalues: jax.Array, error0: jax.Array, steps: 
     return jnp.concatenate([_loss(eigenvalues, error0, 0.0)[None], losses])
 
 
-@partial(jax.jit, static_argnames=("steps", "batch"), compiler_options=LONG_RUNNING)
+@partial(jax.jit, static_argnames=("steps", "batch"))
 def sgd_gaussian_losses(
     eigenvalues: jax.Array,
     error0: jax.Array,
@@ -166,7 +166,7 @@ def sgd_gaussian_losses(
     return jnp.concatenate([_loss(eigenvalues, error0, sigma)[None], losses])
 
 
-@partial(jax.jit, static_argnames="steps", compiler_options=LONG_RUNNING)
+@partial(jax.jit, static_argnames="steps")
 def expected_sgd_losses(
     eigenvalues: jax.Array,
     target_squared: jax.Array,
