@@ -11,6 +11,8 @@ _ZOO = ["trig", "poly", "sin-curve"]
 _HIERARCHICAL_D3 = {"d": 3, "eps": 0.05, "m": 150, "targets": "box", "zoo": _ZOO}
 _HIERARCHICAL_D5 = {"d": 5, "eps": 0.05, "m": 200, "targets": "box", "zoo": _ZOO}
 _FLOW_D3 = {"d": 3, "m": 150, "eps": 0.05, "lam": 100.0, "unit_tol": 1e-3, "max_steps": 60_000, "compare": True}
+_FLOW_D3_QUICK = _FLOW_D3 | {"n_targets": 64, "lambdas": [30.0, 300.0], "sweep_targets": 8}
+_FLOW_D3_FULL = _FLOW_D3 | {"n_targets": 10_000, "lambdas": [30.0, 300.0], "sweep_targets": 256}
 
 CLAIMS: tuple[Claim, ...] = (
     Claim(
@@ -181,8 +183,8 @@ CLAIMS: tuple[Claim, ...] = (
         relation=">=",
         threshold=0.93,
         predicted=0.95,
-        quick=_FLOW_D3 | {"n_targets": 64, "lambdas": [30.0, 300.0], "sweep_targets": 8},
-        full=_FLOW_D3 | {"n_targets": 10_000, "lambdas": [30.0, 300.0], "sweep_targets": 256},
+        quick=_FLOW_D3_QUICK,
+        full=_FLOW_D3_FULL,
         figures=("flows", "by_lambda"),
         finding="A flow fails where, at a tooth's tip, a solver step lands it on the wrong side (the tooth's back instead "
         "of its flank, the next level's segment): a tolerance on sigma looser than ~1e-2 of the local unit lets that "
@@ -206,8 +208,8 @@ CLAIMS: tuple[Claim, ...] = (
         relation=">=",
         threshold=0.99,
         predicted=1.0,
-        quick=_FLOW_D3 | {"n_targets": 64, "lambdas": [30.0, 300.0], "sweep_targets": 8},
-        full=_FLOW_D3 | {"n_targets": 10_000, "lambdas": [30.0, 300.0], "sweep_targets": 256},
+        quick=_FLOW_D3_QUICK,
+        full=_FLOW_D3_FULL,
         figures=("flows",),
         finding="Disagreements are targets the flow leaves short of delta_N where the adiabatic path learns them: "
         "at finite lambda the flow's nearest point lags its branch (median gap 3e-7 at lambda = 100); a tolerance on "
