@@ -11,7 +11,7 @@ _ZOO = ["trig", "poly", "sin-curve"]
 _HIERARCHICAL_D3 = {"d": 3, "eps": 0.05, "m": 150, "targets": "box", "zoo": _ZOO}
 _HIERARCHICAL_D5 = {"d": 5, "eps": 0.05, "m": 200, "targets": "box", "zoo": _ZOO}
 _FLOW_D3 = {"d": 3, "m": 150, "eps": 0.05, "lam": 100.0, "unit_tol": 1e-3, "max_steps": 60_000, "compare": True}
-_FLOW_D3_QUICK = _FLOW_D3 | {"n_targets": 64, "lambdas": [30.0, 300.0], "sweep_targets": 8}
+_FLOW_D3_QUICK = _FLOW_D3 | {"n_targets": 256, "lambdas": [30.0, 300.0], "sweep_targets": 8}
 _FLOW_D3_FULL = _FLOW_D3 | {"n_targets": 10_000, "lambdas": [30.0, 300.0], "sweep_targets": 256}
 
 CLAIMS: tuple[Claim, ...] = (

@@ -52,6 +52,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
+import equinox as eqx
 import numpy as np
 import pandas as pd
 
@@ -64,7 +65,7 @@ from gflab.experiments.learnability.hierarchical_figures import curve_samples
 from gflab.experiments.learnability.specs import HierarchicalFlowSpec
 from gflab.measure.verdicts import proportion, verdict_fractions
 from gflab.problems.base import AbstractProblem
-from gflab.problems.curves import CurveFit, TwoTimescale, output
+from gflab.problems.curves import CurveFit, TwoTimescale
 from gflab.problems.hierarchical import Hierarchical, hierarchical, resolution
 from gflab.problems.hierarchical_scale import unit_length
 from gflab.results import VERDICT_NAMES, Verdict
@@ -79,6 +80,7 @@ SAVES = 60  # save times per flow, log-spaced from FIRST_SAVE to t1
 FIRST_SAVE = 1e-2
 RELAX_ITERATIONS = 64  # descent steps of the branch's relaxation (capped as in the adiabatic path)
 RELAX_CAP = 1e-3
+GAP_BATCH = 64  # targets per vmapped batch when the branch gap is evaluated on the saves
 
 
 @dataclass(frozen=True)
@@ -116,9 +118,23 @@ def branch_gap(problem: CurveFit, params: jax.Array) -> jax.Array:
     return jnp.sqrt(jnp.sum((model.family.curve(u, sigma) - model.family.curve(u, branch)) ** 2))
 
 
-def slow_variable(problem: CurveFit, params: jax.Array) -> jax.Array:
-    """Observable: u."""
-    return params[0]
+def parameters(problem: CurveFit, params: jax.Array) -> jax.Array:
+    """Observable: w = (u, v) itself. The flow records only w; Phi(w) and :func:`branch_gap`
+    are evaluated on the saved w after the run. Inside the ensemble's loop a save of any slot
+    evaluates the observables of every slot (a vmapped branch is a select), and the branch
+    gap's relaxation costs as much as tens of solver steps."""
+    return params
+
+
+@eqx.filter_jit
+def _on_saves(phi: TwoTimescale, targets: jax.Array, saved: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Phi(w) (targets, T, d) and the branch gap (targets, T) at saved parameters (targets, T, 2)."""
+
+    def row(target: jax.Array, params: jax.Array) -> tuple[jax.Array, jax.Array]:
+        problem = CurveFit(model=phi, target=target)
+        return jax.vmap(phi)(params), jax.vmap(lambda w: branch_gap(problem, w))(params)
+
+    return jax.lax.map(lambda rows: row(*rows), (targets, saved), batch_size=GAP_BATCH)
 
 
 @dataclass
@@ -157,7 +173,7 @@ def run_flows(
         flow_dynamics(spec),
         jnp.asarray([U_START, 0.0]),
         over=lambda p: p.target,
-        save=Save(ts=ts, observables={"output": output, "gap": branch_gap}),
+        save=Save(ts=ts, observables={"params": parameters}),
         stop=Stop(tol=delta**2 / 2, gtol=spec.gtol),
         slots=spec.slots,
         progress=progress,
@@ -165,14 +181,15 @@ def run_flows(
     )
     params = np.asarray(traj.final_params)
     point = np.asarray(jax.vmap(phi)(jnp.asarray(params)))
+    path, gap = _on_saves(phi, jnp.asarray(targets), jnp.asarray(traj.observations["params"]))
     return Flows(
         point=point,
         distance=np.sqrt(2.0 * traj.final_loss),
         u=params[:, 0],
         verdict=traj.verdict,
         steps=traj.steps,
-        path=traj.observations["output"],
-        gap=traj.observations["gap"],
+        path=np.asarray(path),
+        gap=np.asarray(gap),
         saved=traj.saved_ts < traj.t_final[:, None],
     )
 
