@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from gflab import GradientFlow, Save, Stop, simulate
 from gflab.dynamics.rosenbrock_flow import RosenbrockFlow
+from gflab.problems.base import AbstractProblem
 from gflab.problems.curves import CurveFit, LinearModel, make_model
 from gflab.results import Verdict
 
@@ -80,3 +82,41 @@ def test_an_error_scale_function_sets_the_accuracy() -> None:
         errors.append(np.max(np.abs(traj.observations["w"][:, 0] - exact)))
         assert errors[-1] < 300 * c
     assert errors[1] < errors[0] / 30
+
+
+FOLD_LAMBDA = 1e8  # sigma = lambda v: the fast variable relaxes at rates ~lambda^2 = 1e16
+
+
+class TiltedDoubleWell(AbstractProblem):
+    """L(u, v) = (u - 2)^2 / 2 + V(sigma; u), sigma = lambda v, V = sigma^4 / 4 - sigma^2 / 2
+    - u sigma / 2: sigma's rest points solve sigma^3 - sigma = u / 2, and the lower branch
+    ends in a fold at u = 4 / (3 sqrt 3) (sigma = -1 / sqrt 3); past it sigma jumps to the
+    upper branch in a time ~1 / lambda^2, far below the solver's step floor 1e-14 (1 + t)."""
+
+    def loss(self, params: jax.Array) -> jax.Array:
+        u, sigma = params[0], FOLD_LAMBDA * params[1]
+        return 0.5 * (u - 2.0) ** 2 + sigma**4 / 4 - sigma**2 / 2 - u * sigma / 2
+
+
+def relax_sigma(problem: AbstractProblem, params: jax.Array, go: jax.Array) -> jax.Array:
+    """Damped descent on V(.; u) at fixed u (the fast subsystem), where ``go``."""
+    sigma = jax.lax.fori_loop(0, 400, lambda _, s: s - 0.1 * (s**3 - s - params[0] / 2), FOLD_LAMBDA * params[1])
+    return jnp.where(go, jnp.stack([params[0], sigma / FOLD_LAMBDA]), params)
+
+
+@pytest.mark.slow
+def test_past_a_fold_the_step_collapses_unless_the_fast_variable_is_relaxed() -> None:
+    """From the lower branch (u, sigma) = (0, -1) the slow flow carries u to the fold. The step
+    collapses there (diverged, at the fold's u); with ``fast_relax`` the flow goes on from the
+    upper branch to the minimum of L: sigma^3 - 5 sigma / 4 - 1 = 0 (the upper root), u = 2 + sigma / 2."""
+    fold = 4.0 / (3.0 * np.sqrt(3.0))
+    atol = (1e-10, 1e-10 / FOLD_LAMBDA)
+    y0 = jnp.asarray([0.0, -1.0 / FOLD_LAMBDA])
+    stuck = simulate(TiltedDoubleWell(), RosenbrockFlow(rtol=1e-8, atol=atol, t1=30.0), y0)
+    assert stuck.verdict_names.item() == "diverged"
+    assert float(stuck.final_params[0]) == pytest.approx(fold, abs=1e-4)
+    relaxed = simulate(TiltedDoubleWell(), RosenbrockFlow(rtol=1e-8, atol=atol, t1=30.0, fast_relax=relax_sigma), y0)
+    sigma = max(np.roots([1.0, 0.0, -1.25, -1.0]).real)
+    u, v = np.asarray(relaxed.final_params)
+    assert u == pytest.approx(2.0 + sigma / 2, abs=1e-6)
+    assert FOLD_LAMBDA * v == pytest.approx(sigma, abs=1e-6)

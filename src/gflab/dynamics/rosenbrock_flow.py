@@ -36,6 +36,17 @@ whatever the error estimate says. A step out of a ridge can otherwise pass the e
 it jumps over a ridge into another basin (or out of a curve's parameter range, where the map
 is constant and the flow stops).
 
+**Fast relaxation** (optional, ``fast_relax``). A two-timescale problem's fast variable can
+be knocked off its branch (a fold: a tooth's tip rising past the target) where its relaxation
+time is below what t resolves. While h d |H| >> 1 the step in that variable is the Newton
+step whatever h is, the error estimate stays at its size, and h shrinks to the floor
+1e-14 (1 + t) where the step fails. With ``fast_relax`` the solver hands such a state to
+the problem's own relaxation of the fast variable at a fixed slow one,
+``fast_relax(problem, y, go)`` (the flow's fast subsystem run to its rest point; the identity
+where ``go`` is false), and goes on from there with h = RESTART_H (1 + t): the singular
+perturbation limit of the flow, taken only where the flow's own time scale is below t's
+resolution. Under vmap it costs nothing while no member needs it (while loops).
+
 The error is measured per component against ``atol_i + rtol |w_i|``, with one absolute
 tolerance per parameter (``atol`` a tuple): a fast variable living on a much finer scale
 than the slow one gets its own. Where that scale varies along the path (a curve parameter
@@ -67,6 +78,12 @@ GROWTH = (0.2, 5.0)  # bounds on the step-size factor per step
 ORDER = 3  # the error estimate's order (the step-size exponent is 1 / ORDER)
 LOSS_SLACK = 1e-10  # a step may raise L by this relative amount (rounding), no more ...
 LOSS_FLOOR = 1e-24  # ... or by this much (below it L is rounding noise)
+H_FLOOR = 1e-14  # a step shorter than this times (1 + t) fails (or, with ``fast_relax``, relaxes)
+RESTART_H = 1e-8  # the step after a fast relaxation, times (1 + t)
+
+#: ``fast_relax(problem, y, go)``: y with the fast variable relaxed at the fixed slow one
+#: where ``go`` is true (y itself where it is false).
+FastRelax = Callable[[AbstractProblem, jax.Array, jax.Array], jax.Array]
 
 
 def absolute_value(matrix: jax.Array) -> jax.Array:
@@ -94,7 +111,8 @@ class RosenbrockFlow(AbstractDynamics):
     For a flat parameter vector w of a few entries (the Hessian is formed and solved
     densely). ``atol``: one absolute tolerance, or one per parameter; ``error_scale``, if
     given, the per-component tolerance as a function of (problem, w) instead. A step whose size falls
-    below 1e-14 (1 + t) fails (the engine reads it as diverged).
+    below H_FLOOR (1 + t) fails (the engine reads it as diverged), unless ``fast_relax`` is given
+    (see the module docstring).
 
     Example:
         A 1:1e8 quadratic, stiff for any explicit method (which would need ~1e9 steps here):
@@ -115,6 +133,7 @@ class RosenbrockFlow(AbstractDynamics):
     h0: float = 1e-3
     max_steps: int = eqx.field(static=True, default=1_000_000)
     error_scale: Callable[[AbstractProblem, jax.Array], jax.Array] | None = eqx.field(static=True, default=None)
+    fast_relax: FastRelax | None = eqx.field(static=True, default=None)
 
     def _scale(self, problem: AbstractProblem, y: jax.Array, y1: jax.Array) -> jax.Array:
         """Per-component tolerance of a step from y to y1."""
@@ -167,8 +186,26 @@ class RosenbrockFlow(AbstractDynamics):
             loss=jnp.where(accepted, loss1, state.loss),
             field=jnp.where(accepted, f2, f0),
         )
-        failed = h_next < 1e-14 * (1.0 + jnp.abs(state.t))
+        failed = h_next < H_FLOOR * (1.0 + jnp.abs(state.t))
+        if self.fast_relax is not None:
+            new = self._relax_fast_variable(problem, new, failed)
+            failed = jnp.zeros_like(failed)
         return new, accepted, failed
+
+    def _relax_fast_variable(self, problem: AbstractProblem, state: RosenbrockState, go: jax.Array) -> RosenbrockState:
+        """Where ``go``: the fast variable relaxed by ``fast_relax``, L and the field at the
+        new point (a while loop of at most one pass: skipped unless some member needs it),
+        and the step restarted at RESTART_H (1 + t)."""
+        assert self.fast_relax is not None
+        y = self.fast_relax(problem, state.y, go)
+
+        def refresh(carry: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array, jax.Array]:
+            loss, grad = problem.value_and_gradient(y)
+            return jnp.asarray(False), loss, -grad
+
+        _, loss, field = jax.lax.while_loop(lambda carry: carry[0], refresh, (go, state.loss, state.field))
+        restart = RESTART_H * (1.0 + jnp.abs(state.t))
+        return state._replace(y=y, loss=loss, field=field, h=jnp.where(go, restart, state.h))
 
     def loss_and_grad_norm(self, problem: AbstractProblem, state: RosenbrockState) -> tuple[jax.Array, jax.Array]:
         """Carried from the last step: no extra pass."""

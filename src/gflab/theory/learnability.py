@@ -35,7 +35,12 @@ HIERARCHICAL_MAX_D = 5
 #: further, by d, m and eps).
 HIERARCHICAL_MAX_STAGES = 16
 #: Re-splits built and tested: the first one (stage d splits x_0 again). A second re-split
-#: (N >= d + 2) traps its paths (d = 2, m = 8, N = 4: 0 of 16 targets learned).
+#: (N >= d + 2) traps its paths (d = 2, m = 8, N = 4: 0 of 16 targets learned; d = 3, m = 40,
+#: N = 5: 6 of 16). The adiabatic solver's descent steps (up to 1e-3 in R^d) span many children
+#: of the first re-split (spacing 1.5e-4, 2.1e-5), so its gathering hops to the nearest tooth,
+#: often the next child's, from which the second re-split's teeth point away from the target;
+#: and while the first re-split's teeth grow, its drift (~1e-6) moves u at ~1e-11, below the
+#: noise of the relaxed point on its flank (residual ~1e-10 there, float64, x slide ~0.3).
 HIERARCHICAL_RESPLITS = 1
 #: Where the adiabatic paths of Theorem 6's model start: at u = 0 every stage's schedule is
 #: flat (du/dt = 0, a stall), by u = 0.05 stage 0's gathering is under way.

@@ -80,6 +80,7 @@ SAVES = 60  # save times per flow, log-spaced from FIRST_SAVE to t1
 FIRST_SAVE = 1e-2
 RELAX_ITERATIONS = 64  # descent steps of the branch's relaxation (capped as in the adiabatic path)
 RELAX_CAP = 1e-3
+FAST_ITERATIONS = 256  # descent steps of a fast relaxation (``fast_relax``)
 GAP_BATCH = 64  # targets per vmapped batch when the branch gap is evaluated on the saves
 
 
@@ -105,6 +106,25 @@ class UnitTolerance:
             (sigma >= 0.0) & (sigma <= 1.0), self.unit_tol * unit_length(model.family.levels, sigma) / model.lam, 0.0
         )
         return jnp.stack([self.atol_u + self.rtol * jnp.abs(params[0]), v_tol])
+
+
+@dataclass(frozen=True)
+class FastBranch:
+    """``fast_relax`` of :class:`RosenbrockFlow` for Phi(u, v) = Gamma(u, sigma_0 + lambda v):
+    where ``go``, sigma relaxed at fixed u by the adiabatic path's capped descent
+    (:func:`gflab.dynamics.adiabatic.relax`, up to ``iterations`` steps): the fast subsystem
+    dv/dt = -dL/dv run to its rest point, in the basin it starts in."""
+
+    iterations: int
+
+    def __call__(self, problem: AbstractProblem, params: jax.Array, go: jax.Array) -> jax.Array:
+        assert isinstance(problem, CurveFit)
+        model = problem.model
+        assert isinstance(model, TwoTimescale)
+        u, sigma = params[0], model.sigma0 + model.lam * params[1]
+        iterations = jnp.where(go, self.iterations, 0)
+        relaxed = relax(model.family.curve, problem.target, u, sigma, iterations, RELAX_CAP, 1e-13)
+        return jnp.where(go, jnp.stack([u, (relaxed - model.sigma0) / model.lam]), params)
 
 
 def branch_gap(problem: CurveFit, params: jax.Array) -> jax.Array:
@@ -156,7 +176,12 @@ class Flows:
 
 def flow_dynamics(spec: HierarchicalFlowSpec) -> RosenbrockFlow:
     """The solver of the spec: :class:`RosenbrockFlow` with :class:`UnitTolerance`."""
-    return RosenbrockFlow(t1=spec.t1, max_steps=spec.max_steps, error_scale=UnitTolerance(spec.rtol, spec.atol_u, spec.unit_tol))
+    return RosenbrockFlow(
+        t1=spec.t1,
+        max_steps=spec.max_steps,
+        error_scale=UnitTolerance(spec.rtol, spec.atol_u, spec.unit_tol),
+        fast_relax=FastBranch(FAST_ITERATIONS) if spec.fast_relax else None,
+    )
 
 
 def run_flows(
