@@ -3,11 +3,12 @@
 - the adiabatic path on the fixed grid du = 1e-3 (the baseline of the issue: 1,329 s for
   10^4 targets when it was set),
 - the genuine gradient flow at lambda = 100, exactly as the experiment ``hierarchical-flow``
-  runs it (:func:`gflab.experiments.learnability.hierarchical_flow.flow_dynamics`: the
-  Rosenbrock solver with the level-scaled tolerance on sigma, ``unit_tol`` as given),
+  runs it (:func:`gflab.experiments.learnability.hierarchical_flow.run_flows`: the Rosenbrock
+  solver with the level-scaled tolerance on sigma, ``unit_tol`` as given, and the path and
+  branch gap at its save times),
 
-side by side on the same uniform targets, each after a warm-up run that compiles its program
-(compilation is not timed). Both run SLOTS trajectories at a time, refilled as they finish:
+side by side on the same uniform targets, each after a warm-up run on SLOTS targets per
+device that compiles the same programs (compilation is not timed). Both run SLOTS trajectories at a time, refilled as they finish:
 with several times SLOTS targets the rate is the ensemble's steady rate, not the wait for
 the slowest flow of one batch. Prints the flow's rate against the baseline (target >= 1x),
 the time it puts on 10^4 targets (target <= 22 min) and both learned fractions.
@@ -28,7 +29,7 @@ from gflab.dynamics import AdiabaticLimit
 from gflab.dynamics.adiabatic import STALLED
 from gflab.experiments import get_experiment
 from gflab.experiments.learnability.hierarchical import final_u
-from gflab.experiments.learnability.hierarchical_flow import flow_dynamics
+from gflab.experiments.learnability.hierarchical_flow import run_flows
 from gflab.experiments.learnability.specs import HierarchicalFlowSpec
 from gflab.problems.curves import CurveFit
 from gflab.problems.hierarchical import hierarchical, resolution
@@ -40,11 +41,11 @@ jax_module()
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
-D, M, LAMBDA, SLOTS = 3, 150, 100.0, 128
+D, M, LAMBDA, SLOTS = 3, 150, 100.0, 64
 
 
 def timed(run: Callable[[np.ndarray], np.ndarray], targets: np.ndarray) -> tuple[float, np.ndarray]:
-    run(targets[:8])  # compile (the same program: slots fixed)
+    run(targets[: SLOTS * len(jax.local_devices())])  # compile: the same slots per device as the timed run
     start = time.perf_counter()
     verdict = run(targets)
     return len(targets) / (time.perf_counter() - start), verdict
@@ -52,7 +53,7 @@ def timed(run: Callable[[np.ndarray], np.ndarray], targets: np.ndarray) -> tuple
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 512
-    params: dict[str, float] = {"d": D, "m": M, "lam": LAMBDA}
+    params: dict[str, float] = {"d": D, "m": M, "lam": LAMBDA, "slots": SLOTS}
     if len(sys.argv) > 2:
         params["unit_tol"] = float(sys.argv[2])
     if len(sys.argv) > 3:
@@ -72,10 +73,7 @@ def main() -> None:
         return simulate(problem, dynamics, y0, over=lambda p: p.target, stop=stop, slots=SLOTS).verdict
 
     def flow(f: np.ndarray) -> np.ndarray:
-        problem = CurveFit(model=model.two_timescale(LAMBDA), target=jnp.asarray(f))
-        stop = Stop(tol=delta**2 / 2, gtol=spec.gtol)
-        y0 = jnp.asarray([HIERARCHICAL_U_START, 0.0])
-        return simulate(problem, flow_dynamics(spec), y0, over=lambda p: p.target, stop=stop, slots=SLOTS).verdict
+        return run_flows(model, f, LAMBDA, spec, progress=False, label="flow").verdict
 
     base_rate, base = timed(adiabatic, targets)
     print(f"adiabatic, fixed grid du = 1e-3        {base_rate:8.2f} targets/s   learned {np.mean(base == Verdict.LEARNED):.3f}")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.integrate import quad
 
 from gflab import GradientFlow, Save, Stop, simulate
 from gflab.dynamics.rosenbrock_flow import RosenbrockFlow
@@ -107,16 +108,25 @@ def relax_sigma(problem: AbstractProblem, params: jax.Array, go: jax.Array) -> j
 @pytest.mark.slow
 def test_past_a_fold_the_step_collapses_unless_the_fast_variable_is_relaxed() -> None:
     """From the lower branch (u, sigma) = (0, -1) the slow flow carries u to the fold. The step
-    collapses there (diverged, at the fold's u); with ``fast_relax`` the flow goes on from the
-    upper branch to the minimum of L: sigma^3 - 5 sigma / 4 - 1 = 0 (the upper root), u = 2 + sigma / 2."""
+    collapses there (diverged, at the fold's u, at the time the reduced flow takes: on the branch
+    u = 2 (sigma^3 - sigma) and du/dt = 2 - u + sigma / 2); with ``fast_relax`` the flow goes on
+    from the upper branch to the minimum of L: u = 2 + sigma / 2 with sigma the one real root of
+    sigma^3 - 5 sigma / 4 - 1."""
     fold = 4.0 / (3.0 * np.sqrt(3.0))
+    reduced_time, _ = quad(
+        lambda s: 2.0 * (3.0 * s**2 - 1.0) / (2.0 - 2.0 * (s**3 - s) + s / 2), -1.0, -1.0 / np.sqrt(3.0), epsabs=1e-13
+    )
     atol = (1e-10, 1e-10 / FOLD_LAMBDA)
     y0 = jnp.asarray([0.0, -1.0 / FOLD_LAMBDA])
     stuck = simulate(TiltedDoubleWell(), RosenbrockFlow(rtol=1e-8, atol=atol, t1=30.0), y0)
     assert stuck.verdict_names.item() == "diverged"
     assert float(stuck.final_params[0]) == pytest.approx(fold, abs=1e-4)
+    assert float(stuck.t_final) == pytest.approx(reduced_time, abs=1e-7)  # Tikhonov: O(1 / lambda^2) apart
+    idle = simulate(TiltedDoubleWell(), RosenbrockFlow(rtol=1e-8, atol=atol, t1=30.0, fast_relax=lambda p, w, go: w), y0)
+    assert idle.verdict_names.item() == "diverged"  # a relaxation that does not lower L fails as the collapse would
     relaxed = simulate(TiltedDoubleWell(), RosenbrockFlow(rtol=1e-8, atol=atol, t1=30.0, fast_relax=relax_sigma), y0)
-    sigma = max(np.roots([1.0, 0.0, -1.25, -1.0]).real)
+    roots = np.roots([1.0, 0.0, -1.25, -1.0])
+    sigma = float(roots[np.abs(roots.imag) < 1e-12].real.item())
     u, v = np.asarray(relaxed.final_params)
     assert u == pytest.approx(2.0 + sigma / 2, abs=1e-6)
     assert FOLD_LAMBDA * v == pytest.approx(sigma, abs=1e-6)

@@ -35,12 +35,14 @@ HIERARCHICAL_MAX_D = 5
 #: further, by d, m and eps).
 HIERARCHICAL_MAX_STAGES = 16
 #: Re-splits built and tested: the first one (stage d splits x_0 again). A second re-split
-#: (N >= d + 2) traps its paths (d = 2, m = 8, N = 4: 0 of 16 targets learned; d = 3, m = 40,
-#: N = 5: 6 of 16). The adiabatic solver's descent steps (up to 1e-3 in R^d) span many children
-#: of the first re-split (spacing 1.5e-4, 2.1e-5), so its gathering hops to the nearest tooth,
-#: often the next child's, from which the second re-split's teeth point away from the target;
-#: and while the first re-split's teeth grow, its drift (~1e-6) moves u at ~1e-11, below the
-#: noise of the relaxed point on its flank (residual ~1e-10 there, float64, x slide ~0.3).
+#: (N >= d + 2) traps the adiabatic paths (16 uniform targets: d = 2, m = 8, N = 4: none learned;
+#: d = 3, m = 40, N = 5: 6). Two causes: (a) one descent step of the adiabatic path moves Gamma
+#: by up to 2e-3, many teeth of the first re-split (their spacing in x_c is 1.5e-4 and 2.1e-5
+#: there), so its gathering lands on the nearest tooth, often the next child's, from which the
+#: second re-split's teeth grow away from the target; (b) while the first re-split's teeth
+#: grow, the only thing that brings the point closer is that level's drift (~1e-6), so u
+#: moves at ~1e-11, while the relaxed point's leftover error along the flank (~1e-10, float64)
+#: times the flank's sliding speed in u (~0.36) adds a rate of the same size.
 HIERARCHICAL_RESPLITS = 1
 #: Where the adiabatic paths of Theorem 6's model start: at u = 0 every stage's schedule is
 #: flat (du/dt = 0, a stall), by u = 0.05 stage 0's gathering is under way.

@@ -8,7 +8,7 @@ import pytest
 from gflab._jax import jax_module
 from gflab.errors import BadInput
 from gflab.experiments import get_experiment
-from gflab.experiments.learnability.hierarchical_flow import UnitTolerance
+from gflab.experiments.learnability.hierarchical_flow import UnitTolerance, fast_branch
 from gflab.problems.curves import CurveFit
 from gflab.problems.hierarchical import hierarchical
 
@@ -79,3 +79,20 @@ def test_the_tolerance_on_v_is_zero_outside_the_curve_s_interval() -> None:
     values = list(scales.values())
     assert values[0] == 0.0 and values[1] == 0.0
     assert values[2] > values[3] > values[4] > 0.0
+
+
+def test_the_fast_branch_relaxes_sigma_at_fixed_u_where_asked_and_nowhere_else() -> None:
+    """``fast_relax`` of the flow: where ``go`` it moves sigma only, to a point of lower L where
+    dL/dsigma vanishes (a rest point of the fast subsystem); elsewhere w is returned bit for bit."""
+    model = hierarchical(2, m=40)
+    lam = 100.0
+    problem = CurveFit(model=model.two_timescale(lam), target=jnp.asarray([0.3, 0.6]))
+    relax = fast_branch(model)
+    w = jnp.asarray([0.3, 0.0005])  # stage 0, sigma 0.05 past sigma_0 (its rest point ~0.7 away)
+    kept = relax(problem, w, jnp.asarray(False))
+    assert bool(jnp.all(kept == w))
+    moved = relax(problem, w, jnp.asarray(True))
+    assert float(moved[0]) == float(w[0]) and float(moved[1]) != float(w[1])
+    assert float(problem.loss(moved)) < float(problem.loss(w))
+    slope = float(problem.gradient(moved)[1]) / lam  # dL/dsigma
+    assert abs(slope) < 1e-8 * abs(float(problem.gradient(w)[1]) / lam)

@@ -36,7 +36,10 @@ on the wrong side; at 1e-7, 5 of 32 still in stages 1-2 after 30,000 steps.
 
 Verdicts: ``learned`` (|Phi - f| below delta_N), ``trapped`` (|grad L| below ``gtol`` away
 from the target: the flow stalled; its stage is floor(u)), ``undecided`` (flow time ``t1``
-reached, or ``max_steps`` solver steps), ``diverged``. With ``compare`` the adiabatic path (lambda -> infinity,
+reached, or ``max_steps`` solver steps), ``diverged`` (the solver's step collapsed). With
+``fast_relax`` a collapse relaxes sigma at fixed u instead (:class:`FastBranch`: the jump of the
+singular-perturbation limit, so the run is no longer the pure finite-lambda flow there), and
+is diverged only if that does not lower L; no claim uses it. With ``compare`` the adiabatic path (lambda -> infinity,
 :class:`gflab.dynamics.AdiabaticLimit`) runs on the same targets: agreement of verdicts, and
 distance between the final points of the targets both learn.
 
@@ -80,8 +83,8 @@ SAVES = 60  # save times per flow, log-spaced from FIRST_SAVE to t1
 FIRST_SAVE = 1e-2
 RELAX_ITERATIONS = 64  # descent steps of the branch's relaxation (capped as in the adiabatic path)
 RELAX_CAP = 1e-3
-FAST_ITERATIONS = 256  # descent steps of a fast relaxation (``fast_relax``)
-GAP_BATCH = 64  # targets per vmapped batch when the branch gap is evaluated on the saves
+FAST_ITERATIONS = 256  # descent steps of a fast relaxation (a few Newton steps where the move is small)
+GAP_BATCH = 64  # targets per compiled batch when Phi and the branch gap are evaluated on the saves
 
 
 @dataclass(frozen=True)
@@ -111,11 +114,15 @@ class UnitTolerance:
 @dataclass(frozen=True)
 class FastBranch:
     """``fast_relax`` of :class:`RosenbrockFlow` for Phi(u, v) = Gamma(u, sigma_0 + lambda v):
-    where ``go``, sigma relaxed at fixed u by the adiabatic path's capped descent
-    (:func:`gflab.dynamics.adiabatic.relax`, up to ``iterations`` steps): the fast subsystem
-    dv/dt = -dL/dv run to its rest point, in the basin it starts in."""
+    where ``go``, sigma relaxed at fixed u by the adiabatic path's descent
+    (:func:`gflab.dynamics.adiabatic.relax`, up to ``iterations`` steps), each step moving
+    Gamma by at most 2 ``cap``: with ``cap`` a quarter of the finest teeth spacing
+    (:func:`fast_branch`) no step reaches a neighbouring tooth, so the descent stays on the
+    tooth where the flow's collapse left it (at a tooth's tip the move it needs is a Newton
+    step in sigma, ~1e-11 at d = 5)."""
 
     iterations: int
+    cap: float
 
     def __call__(self, problem: AbstractProblem, params: jax.Array, go: jax.Array) -> jax.Array:
         assert isinstance(problem, CurveFit)
@@ -123,8 +130,13 @@ class FastBranch:
         assert isinstance(model, TwoTimescale)
         u, sigma = params[0], model.sigma0 + model.lam * params[1]
         iterations = jnp.where(go, self.iterations, 0)
-        relaxed = relax(model.family.curve, problem.target, u, sigma, iterations, RELAX_CAP, 1e-13)
+        relaxed = relax(model.family.curve, problem.target, u, sigma, iterations, self.cap, 1e-13)
         return jnp.where(go, jnp.stack([u, (relaxed - model.sigma0) / model.lam]), params)
+
+
+def fast_branch(model: Hierarchical) -> FastBranch:
+    """:class:`FastBranch` for the model's design: ``cap`` a quarter of its finest teeth spacing."""
+    return FastBranch(FAST_ITERATIONS, 0.25 * min(level.spacing for level in model.levels[1:]))
 
 
 def branch_gap(problem: CurveFit, params: jax.Array) -> jax.Array:
@@ -147,14 +159,28 @@ def parameters(problem: CurveFit, params: jax.Array) -> jax.Array:
 
 
 @eqx.filter_jit
-def _on_saves(phi: TwoTimescale, targets: jax.Array, saved: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """Phi(w) (targets, T, d) and the branch gap (targets, T) at saved parameters (targets, T, 2)."""
+def _path_and_gap_batch(phi: TwoTimescale, targets: jax.Array, saved: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Phi(w) (GAP_BATCH, T, d) and the branch gap (GAP_BATCH, T) at saved parameters (GAP_BATCH, T, 2)."""
 
     def row(target: jax.Array, params: jax.Array) -> tuple[jax.Array, jax.Array]:
         problem = CurveFit(model=phi, target=target)
         return jax.vmap(phi)(params), jax.vmap(lambda w: branch_gap(problem, w))(params)
 
-    return jax.lax.map(lambda rows: row(*rows), (targets, saved), batch_size=GAP_BATCH)
+    return jax.vmap(row)(targets, saved)
+
+
+def path_and_gap(phi: TwoTimescale, targets: np.ndarray, saved: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Phi(w) (targets, T, d) and the branch gap (targets, T) at the saved parameters
+    (targets, T, 2), GAP_BATCH targets at a time (the last batch padded: one compiled
+    program whatever the number of targets)."""
+    paths, gaps = [], []
+    for start in range(0, len(targets), GAP_BATCH):
+        rows = np.arange(start, start + GAP_BATCH).clip(max=len(targets) - 1)
+        path, gap = _path_and_gap_batch(phi, jnp.asarray(targets[rows]), jnp.asarray(saved[rows]))
+        keep = min(GAP_BATCH, len(targets) - start)
+        paths.append(np.asarray(path)[:keep])
+        gaps.append(np.asarray(gap)[:keep])
+    return np.concatenate(paths), np.concatenate(gaps)
 
 
 @dataclass
@@ -174,13 +200,14 @@ class Flows:
     saved: np.ndarray
 
 
-def flow_dynamics(spec: HierarchicalFlowSpec) -> RosenbrockFlow:
-    """The solver of the spec: :class:`RosenbrockFlow` with :class:`UnitTolerance`."""
+def flow_dynamics(spec: HierarchicalFlowSpec, model: Hierarchical) -> RosenbrockFlow:
+    """The solver of the spec: :class:`RosenbrockFlow` with :class:`UnitTolerance` (and
+    :class:`FastBranch` where ``fast_relax``)."""
     return RosenbrockFlow(
         t1=spec.t1,
         max_steps=spec.max_steps,
         error_scale=UnitTolerance(spec.rtol, spec.atol_u, spec.unit_tol),
-        fast_relax=FastBranch(FAST_ITERATIONS) if spec.fast_relax else None,
+        fast_relax=fast_branch(model) if spec.fast_relax else None,
     )
 
 
@@ -195,7 +222,7 @@ def run_flows(
     phi = TwoTimescale(family=model, sigma0=model.sigma0, lam=cast(float, jnp.asarray(lam)))
     traj = simulate(
         CurveFit(model=phi, target=jnp.asarray(targets)),
-        flow_dynamics(spec),
+        flow_dynamics(spec, model),
         jnp.asarray([U_START, 0.0]),
         over=lambda p: p.target,
         save=Save(ts=ts, observables={"params": parameters}),
@@ -206,15 +233,15 @@ def run_flows(
     )
     params = np.asarray(traj.final_params)
     point = np.asarray(jax.vmap(phi)(jnp.asarray(params)))
-    path, gap = _on_saves(phi, jnp.asarray(targets), jnp.asarray(traj.observations["params"]))
+    path, gap = path_and_gap(phi, targets, np.asarray(traj.observations["params"]))
     return Flows(
         point=point,
         distance=np.sqrt(2.0 * traj.final_loss),
         u=params[:, 0],
         verdict=traj.verdict,
         steps=traj.steps,
-        path=np.asarray(path),
-        gap=np.asarray(gap),
+        path=path,
+        gap=gap,
         saved=traj.saved_ts < traj.t_final[:, None],
     )
 

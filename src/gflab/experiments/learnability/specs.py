@@ -250,7 +250,7 @@ class HierarchicalFlowSpec(Spec):
     max_steps: int = Field(100_000, ge=1, le=10_000_000, description="solver steps per flow (undecided beyond)")
     fast_relax: bool = Field(
         False,
-        description="where the solver's step collapses (below 1e-14 (1 + t)), relax sigma at fixed u instead of failing",
+        description="where the solver's step collapses (below its floor), relax sigma at fixed u instead of failing",
     )
     gtol: float = Field(1e-12, gt=0, description="trapped: |grad L| below gtol with the target farther than delta_N")
     compare: bool = Field(True, description="run the adiabatic path (lambda -> infinity) on the same targets")
