@@ -232,7 +232,15 @@ class TwoTimescale(AbstractCurveModel):
         return self.family.d
 
     def __call__(self, w: jax.Array) -> jax.Array:
-        return self.family.curve(w[0], self.sigma0 + self.lam * w[1])
+        return self.family.curve(w[0], self.sigma(w))
+
+    def sigma(self, w: jax.Array) -> jax.Array:
+        """The family's curve parameter sigma = sigma_0 + lambda v at w = (u, v)."""
+        return self.sigma0 + self.lam * w[1]
+
+    def with_sigma(self, w: jax.Array, sigma: jax.Array) -> jax.Array:
+        """w with its v set so that sigma_0 + lambda v = sigma (u unchanged)."""
+        return jnp.stack([w[0], (sigma - self.sigma0) / self.lam])
 
 
 class CurveFit(AbstractProblem):

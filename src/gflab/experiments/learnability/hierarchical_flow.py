@@ -104,7 +104,7 @@ class UnitTolerance:
         assert isinstance(problem, CurveFit)
         model = problem.model
         assert isinstance(model, TwoTimescale) and isinstance(model.family, Hierarchical)
-        sigma = model.sigma0 + model.lam * params[1]
+        sigma = model.sigma(params)
         v_tol = jnp.where(
             (sigma >= 0.0) & (sigma <= 1.0), self.unit_tol * unit_length(model.family.levels, sigma) / model.lam, 0.0
         )
@@ -128,10 +128,9 @@ class FastBranch:
         assert isinstance(problem, CurveFit)
         model = problem.model
         assert isinstance(model, TwoTimescale)
-        u, sigma = params[0], model.sigma0 + model.lam * params[1]
         iterations = jnp.where(go, self.iterations, 0)
-        relaxed = relax(model.family.curve, problem.target, u, sigma, iterations, self.cap, 1e-13)
-        return jnp.where(go, jnp.stack([u, (relaxed - model.sigma0) / model.lam]), params)
+        relaxed = relax(model.family.curve, problem.target, params[0], model.sigma(params), iterations, self.cap, 1e-13)
+        return jnp.where(go, model.with_sigma(params, relaxed), params)
 
 
 def fast_branch(model: Hierarchical) -> FastBranch:
@@ -145,7 +144,7 @@ def branch_gap(problem: CurveFit, params: jax.Array) -> jax.Array:
     :func:`gflab.dynamics.adiabatic.relax`): how far the flow lags its adiabatic branch."""
     model = problem.model
     assert isinstance(model, TwoTimescale)
-    u, sigma = params[0], model.sigma0 + model.lam * params[1]
+    u, sigma = params[0], model.sigma(params)
     branch = relax(model.family.curve, problem.target, u, sigma, RELAX_ITERATIONS, RELAX_CAP, 1e-13)
     return jnp.sqrt(jnp.sum((model.family.curve(u, sigma) - model.family.curve(u, branch)) ** 2))
 
